@@ -1,0 +1,16 @@
+# The two commands the README gives. Each installs what it needs first.
+.PHONY: setup run test bench
+
+setup:
+	./scripts/setup.sh
+
+# Main job on the built-in demo: build a demo firmware image, scan it, print where the report is.
+run: setup
+	.venv/bin/iotbaseline demo -o demo-output
+
+# Whole test suite (real firmware from ../shared/firmware when present).
+test: setup
+	IOTBASELINE_CORPUS=$${IOTBASELINE_CORPUS:-$(abspath ../shared/firmware)} .venv/bin/python -m pytest -q
+
+bench: setup
+	.venv/bin/python bench/run_all.py
