@@ -1,9 +1,76 @@
-"""`iotbaseline scan` (placeholder until its stage lands)."""
+"""`iotbaseline scan`: one command from image to verdicts and reports."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from pathlib import Path
 
 import click
 
+from iotbaseline.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, err_console
+from iotbaseline.cli.summary import print_summary, threshold_reached
+from iotbaseline.model import Severity, VerdictValue
+from iotbaseline.report.formats import FORMAT_GROUPS
+
+FAIL_ON_CHOICES = [s.value for s in Severity] + [v.value.lower() for v in VerdictValue]
+
+
+def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
+    """Run the scan with progress, print the summary, return the exit code."""
+    from iotbaseline.pipeline import InputError, run_scan
+
+    try:
+        if err_console.is_terminal:
+            with err_console.status("scanning…") as status:
+                result = run_scan(source, options, progress=lambda s: status.update(f"[bold]{s}[/]…"))  # type: ignore[arg-type]
+        else:
+            result = run_scan(source, options, progress=lambda s: print(f"iotbaseline: {s}…", file=sys.stderr))  # type: ignore[arg-type]
+    except InputError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        return EXIT_USAGE
+    except Exception:
+        log = Path(tempfile.gettempdir()) / "iotbaseline-debug.log"
+        log.write_text(traceback.format_exc())
+        err_console.print(f"[red]internal error[/]: see {log}")
+        return EXIT_INTERNAL
+    print_summary(result)
+    if result.input_problem:
+        err_console.print(f"[red]error:[/] {result.input_problem} (partial report written)")
+        return EXIT_USAGE
+    if fail_on and threshold_reached(result.assessment, fail_on):
+        err_console.print(f"[yellow]--fail-on {fail_on}: threshold reached[/]")
+        return EXIT_THRESHOLD
+    return EXIT_OK
+
 
 @click.command(name="scan")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'scan' is not implemented yet")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("iotbaseline-out"), show_default=True, help="Directory for the reports.")
+@click.option("--profile", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Device profile and declarations (YAML).")
+@click.option("--catalog", "catalogs", multiple=True, help="Catalog id to assess (repeatable; default: all).")
+@click.option("--probe-results", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="probe.json from `iotbaseline probe`.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), help="Vulnerability database (default: user data dir or $IOTBASELINE_DB).")
+@click.option("--no-db", is_flag=True, help="Do not match CVEs.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), help="Exit 1 when a finding of this severity or higher, or a verdict of this kind, is present.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(sorted(FORMAT_GROUPS)), help="Report formats (repeatable; default: json html sarif cyclonedx ics extraction).")
+@click.option("--jobs", type=int, help="Worker processes (default: number of cores).")
+@click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")
+@click.option("--crack-seconds", type=float, default=10.0, show_default=True, help="Time bound for password cracking.")
+def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
+            db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
+            show_secrets: bool, crack_seconds: float) -> None:
+    """Scan a firmware image, an archive of a root filesystem, or a directory: extract, inventory,
+    run the baseline checks, build the SBOM, match CVEs, decide verdicts and write the reports.
+
+    Exit codes: 0 done; 1 done and --fail-on reached; 2 bad usage or unreadable input;
+    3 internal error."""
+    from iotbaseline.pipeline import ALL_FORMATS, ScanOptions
+
+    options = ScanOptions(
+        out_dir=out_dir, profile=profile, catalogs=catalogs, probe_results=probe_results,
+        db_path=db_path, use_db=not no_db, formats=formats or ALL_FORMATS, jobs=jobs,
+        show_secrets=show_secrets, crack_seconds=crack_seconds,
+    )
+    sys.exit(run_and_report(path, options, fail_on))

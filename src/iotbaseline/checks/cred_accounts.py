@@ -1,0 +1,339 @@
+"""System accounts: empty passwords, extra UID-0 accounts, weak hash schemes and password hashes
+fixed in the image (the same on every unit), cracked against our default-credential list."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from iotbaseline.checks import cred_crack
+from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
+from iotbaseline.checks.context import CheckContext
+from iotbaseline.checks.textscan import TextFile, search, text_file, text_files
+from iotbaseline.model import Evidence, Severity
+
+ACCOUNT_FILES = ("/etc/passwd", "/etc/shadow", "/etc/passwd-", "/etc/shadow-", "/etc/master.passwd")
+NO_LOGIN_SHELLS = ("/bin/false", "/sbin/nologin", "/usr/sbin/nologin", "/bin/sync", "/sbin/halt",
+                   "/sbin/shutdown", "/usr/bin/false", "/dev/null")
+PLACEHOLDERS = ("x", "*", "!", "!!", "*LK*", "NP", "!*")
+
+CRED_PROVISIONS = (
+    "etsi-en-303-645:5.1-1",
+    "xiaomi-2.0:3.1.2",
+    "xiaomi-2.0:3.2.2",
+    "tencent-qtx-001.1:5.3.2-3",
+    "owasp-isvs:V2.1.3",
+    "owasp-isvs:V2.1.9",
+)
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    """One line of passwd/shadow: who, the password field, and where it was seen."""
+
+    file: str
+    root: str
+    line: int
+    user: str
+    password: str
+    uid: int | None = None  # passwd only
+    shell: str | None = None  # passwd only
+    text: str = ""
+
+    @property
+    def is_shadow(self) -> bool:
+        return "shadow" in self.file
+
+
+@dataclass
+class Accounts:
+    lines: list[AccountLine]
+    examined: list[Evidence]
+    shells: dict[str, str]  # user -> login shell, from passwd
+
+    def can_log_in(self, user: str) -> bool:
+        shell = self.shells.get(user)
+        return shell is None or shell not in NO_LOGIN_SHELLS
+
+
+def _parse(tf: TextFile, logical: str) -> list[AccountLine]:
+    out: list[AccountLine] = []
+    is_passwd = "shadow" not in logical
+    for number, raw in enumerate(tf.lines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#") or line.startswith(("+", "-")) and ":" not in line:
+            continue
+        parts = line.split(":")
+        if len(parts) < 2 or not parts[0]:
+            continue
+        uid = shell = None
+        if is_passwd and len(parts) >= 7:
+            uid = int(parts[2]) if parts[2].isdigit() else None
+            shell = parts[6]
+        out.append(AccountLine(logical, tf.root, number, parts[0], parts[1], uid, shell, line))
+    return out
+
+
+def _load_accounts(ctx: CheckContext) -> Accounts:
+    lines: list[AccountLine] = []
+    examined: list[Evidence] = []
+    for path in ACCOUNT_FILES:
+        entry = ctx.index.get(path)
+        if entry is None:
+            continue
+        if entry.kind == "symlink" and ctx.index.resolve(path) is None:
+            examined.append(Evidence(kind="file", ref=path, detail=(
+                f"symlink to {entry.link_target!r}, which is not in the image "
+                "(created at run time); nothing to read")))
+            continue
+        tf = text_file(ctx, path)
+        if tf is None:
+            examined.append(Evidence(kind="file", ref=path, detail="not a readable text file"))
+            continue
+        parsed = _parse(tf, path)
+        lines.extend(parsed)
+        examined.append(Evidence(kind="file", ref=path, sha256=tf.entry.sha256,
+                                 detail=f"{len(parsed)} account lines read"))
+    shells = {a.user: a.shell for a in lines if a.shell is not None and a.file == "/etc/passwd"}
+    for a in lines:
+        if a.shell is not None:
+            shells.setdefault(a.user, a.shell)
+    return Accounts(lines, examined, shells)  # type: ignore[arg-type]
+
+
+def accounts(ctx: CheckContext) -> Accounts:
+    """Parsed passwd/shadow files of the image, shared by the credential checks."""
+    result: Accounts = ctx.fact("cred.accounts", _load_accounts)
+    return result
+
+
+def _placeholder_means_no_password(ctx: CheckContext) -> TextFile | None:
+    """OpenWrt-style images treat root's 'x' / '!' as 'no password set' and then open telnet
+    or a console shell without asking for one. Returns the script that says so."""
+    pattern = re.compile(r"root:\[\\?!x\]|#\[\\?!x\]\}|has_root_pwd")
+    for m in search(ctx, pattern, where=lambda t: t.entry.kind == "script" or t.path.endswith(".sh")):
+        return m.file
+    return None
+
+
+def _is_hash(field: str) -> bool:
+    return bool(field) and field not in PLACEHOLDERS and not field.startswith(("!", "*"))
+
+
+def _uses_passwords(acc: Accounts) -> bool:
+    return any(_is_hash(a.password) or a.password == "" for a in acc.lines)
+
+
+# ---- IOTB-CRED-001 -------------------------------------------------------------------------
+
+
+@check(CheckSpec(
+    id="IOTB-CRED-001",
+    title="Accounts that log in without a password",
+    severity=Severity.CRITICAL,
+    rationale=("An account with an empty password field, or a root account the firmware treats "
+               "as having no password, lets anyone with console, telnet or SSH access in."),
+    remedy=("Ship no account without a password: lock system accounts ('*' or '!') and make the "
+            "user set a unique password at first setup, or generate one per device."),
+    provisions=(*CRED_PROVISIONS, "etsi-en-303-645:5.1-2"),
+    cwe=(258, 521),
+    tags=("credentials",),
+))
+def find_empty_passwords(ctx: CheckContext) -> CheckReport:
+    acc = accounts(ctx)
+    if not acc.lines:
+        return CheckReport(not_applicable="no passwd or shadow file in the image",
+                           examined=acc.examined)
+    hits: list[Hit] = []
+    for a in acc.lines:
+        if a.password != "":
+            continue
+        login = acc.can_log_in(a.user)
+        hits.append(Hit(
+            message=(f"account '{a.user}' has an empty password field in {a.file}"
+                     + ("" if login else " (its shell does not allow an interactive login)")),
+            path=a.file, root=a.root, line=a.line, excerpt=a.text,
+            severity=Severity.CRITICAL if login else Severity.MEDIUM,
+            properties={"user": a.user, "login_shell": acc.shells.get(a.user)},
+        ))
+    opener = _placeholder_means_no_password(ctx)
+    if opener is not None:
+        for a in acc.lines:
+            if a.user == "root" and a.password in ("x", "!", "") and a.is_shadow and a.password:
+                hits.append(Hit(
+                    message=(f"root has no password set ('{a.password}' in {a.file}); "
+                             f"{opener.path} treats this as 'no password' and gives a root "
+                             "shell without asking for one until a password is set"),
+                    path=a.file, root=a.root, line=a.line, excerpt=a.text,
+                    severity=Severity.CRITICAL,
+                    evidence=(Evidence(kind="file", ref=opener.path, sha256=opener.entry.sha256,
+                                       detail="script that treats a placeholder as no password"),),
+                    properties={"user": "root", "placeholder": a.password},
+                ))
+    inferred = {"uses_passwords": _uses_passwords(acc) or bool(hits)}
+    if hits:
+        inferred["preinstalled_passwords"] = True
+    return CheckReport(hits=hits, examined=acc.examined, inferred=inferred,
+                       summary=f"{len(acc.lines)} account lines examined")
+
+
+# ---- IOTB-CRED-002 -------------------------------------------------------------------------
+
+
+@check(CheckSpec(
+    id="IOTB-CRED-002",
+    title="Extra accounts with user id 0",
+    severity=Severity.HIGH,
+    rationale=("Every account with user id 0 has full root rights; a second one is usually a "
+               "forgotten maintenance or backdoor account."),
+    remedy="Keep root as the only account with user id 0; give services their own unprivileged ids.",
+    provisions=("etsi-en-303-645:5.1-1", "xiaomi-2.0:3.2.2", "tencent-qtx-001.1:5.3.2-3",
+                "owasp-isvs:V2.2.2"),
+    cwe=(250,),
+    tags=("credentials",),
+))
+def find_extra_root_accounts(ctx: CheckContext) -> CheckReport:
+    acc = accounts(ctx)
+    passwd = [a for a in acc.lines if a.uid is not None]
+    if not passwd:
+        return CheckReport(not_applicable="no passwd file with user ids in the image",
+                           examined=acc.examined)
+    hits = [
+        Hit(message=f"account '{a.user}' has user id 0 (root rights) in {a.file}",
+            path=a.file, root=a.root, line=a.line, excerpt=a.text,
+            properties={"user": a.user})
+        for a in passwd if a.uid == 0 and a.user != "root"
+    ]
+    return CheckReport(hits=hits, examined=acc.examined,
+                       summary=f"{len(passwd)} passwd entries examined")
+
+
+# ---- IOTB-CRED-003 -------------------------------------------------------------------------
+
+
+@check(CheckSpec(
+    id="IOTB-CRED-003",
+    title="Password hashes with a weak scheme or readable by everyone",
+    severity=Severity.HIGH,
+    rationale=("DES crypt keeps only 8 characters and MD5-crypt falls to commodity GPUs; a hash "
+               "in the world-readable passwd file can be copied by any local process."),
+    remedy="Store hashes only in /etc/shadow (mode 0600) with SHA-512 crypt, yescrypt or bcrypt.",
+    provisions=("etsi-en-303-645:5.1-3", "etsi-en-303-645:5.4-1", "xiaomi-2.0:3.2.2",
+                "xiaomi-2.0:5.1", "tencent-qtx-001.1:5.3.2-3", "owasp-isvs:V2.3.1",
+                "owasp-isvs:V2.4.2"),
+    cwe=(916, 328),
+    tags=("credentials", "crypto"),
+))
+def find_weak_hashes(ctx: CheckContext) -> CheckReport:
+    acc = accounts(ctx)
+    if not acc.lines:
+        return CheckReport(not_applicable="no passwd or shadow file in the image",
+                           examined=acc.examined)
+    hits: list[Hit] = []
+    for a in acc.lines:
+        field = a.password.lstrip("!")
+        if not _is_hash(field):
+            continue
+        scheme = cred_crack.identify(field)
+        excerpt = a.text.replace(a.password, redact(a.password, keep=3))
+        if scheme in cred_crack.WEAK_SCHEMES:
+            hits.append(Hit(
+                message=f"account '{a.user}' in {a.file} uses {cred_crack.WEAK_SCHEMES[scheme]}",
+                path=a.file, root=a.root, line=a.line, excerpt=excerpt,
+                properties={"user": a.user, "scheme": scheme}))
+        elif scheme is None:
+            hits.append(Hit(
+                message=f"account '{a.user}' in {a.file} has a password field that is no known "
+                        "crypt hash (possibly a plain-text password)",
+                path=a.file, root=a.root, line=a.line, excerpt=excerpt,
+                secret=a.password, redacted=redact(a.password), confidence="medium",
+                properties={"user": a.user, "scheme": None}))
+        if not a.is_shadow and a.file != "/etc/master.passwd":
+            hits.append(Hit(
+                message=f"account '{a.user}' has its password hash in {a.file}, readable by all",
+                path=a.file, root=a.root, line=a.line, excerpt=excerpt, severity=Severity.MEDIUM,
+                properties={"user": a.user}))
+    return CheckReport(hits=hits, examined=acc.examined,
+                       summary=f"{len(acc.lines)} account lines examined")
+
+
+# ---- IOTB-CRED-004 -------------------------------------------------------------------------
+
+_SETS_PASSWORD = re.compile(r"\bchpasswd\b|\bpasswd\b[^\n]*<<|\|\s*passwd\b|\bmkpasswd\b|"
+                            r"openssl\s+passwd|\busermod\b[^\n]*\s-p\s|/etc/shadow")
+_PER_DEVICE = re.compile(r"/dev/u?random|\buuidgen\b|random|serial|macaddr|hwaddr|ethaddr|"
+                         r"/sys/class/net/[^ ]*/address|\bmtd\b|fw_printenv", re.I)
+
+
+def first_boot_password_script(ctx: CheckContext) -> tuple[TextFile, int] | None:
+    """A script that writes the account password from a per-device or random value, e.g. at
+    first boot (uci-defaults, rc scripts). Returns it and the line that sets the password."""
+    scripts = [t for t in text_files(ctx) if t.entry.kind == "script"
+               or t.path.startswith(("/etc/init.d/", "/etc/uci-defaults/", "/etc/rc"))]
+    for m in search(ctx, _SETS_PASSWORD, files=scripts):
+        if m.file.path in ACCOUNT_FILES or m.line_text.lstrip().startswith("#"):
+            continue
+        if _PER_DEVICE.search(m.file.text) and re.search(r"passw|shadow", m.line_text):
+            if re.search(r"\bchpasswd|passwd|openssl\s+passwd|mkpasswd|usermod", m.line_text):
+                return m.file, m.line
+    return None
+
+
+@check(CheckSpec(
+    id="IOTB-CRED-004",
+    title="Universal pre-installed password hash in the image",
+    severity=Severity.HIGH,
+    rationale=("A password hash stored in the firmware is the same on every unit that runs it: "
+               "whoever learns one device's password (or cracks the hash once) knows them all."),
+    remedy=("Do not ship account passwords in the image; have the user choose one at setup or "
+            "write a unique per-device password at manufacturing or first boot."),
+    provisions=(*CRED_PROVISIONS, "owasp-isvs:V2.1.10"),
+    cwe=(798, 1392),
+    tags=("credentials",),
+))
+def find_universal_passwords(ctx: CheckContext) -> CheckReport:
+    acc = accounts(ctx)
+    if not acc.lines:
+        return CheckReport(not_applicable="no passwd or shadow file in the image",
+                           examined=acc.examined)
+    fixed = [a for a in acc.lines if _is_hash(a.password)]
+    examined = list(acc.examined)
+    if not fixed:
+        return CheckReport(examined=examined, inferred={"uses_passwords": _uses_passwords(acc)},
+                           summary="no account has a password hash fixed in the image")
+    replaced = first_boot_password_script(ctx)
+    if replaced is not None:
+        script, line = replaced
+        examined.append(Evidence(kind="file", ref=script.path, sha256=script.entry.sha256,
+                                 line=line, detail="sets account passwords from a per-device "
+                                 "or random value, so the shipped hash is replaced on each unit"))
+        return CheckReport(examined=examined, inferred={"uses_passwords": True},
+                           summary=f"shipped hashes are replaced per device by {script.path}")
+    targets = {a.password: cred_crack.candidates_for(a.user) for a in fixed}
+    cracked = cred_crack.crack(targets, ctx.options.crack_seconds, ctx.options.jobs)
+    hits: list[Hit] = []
+    for a in fixed:
+        result = cracked.get(a.password)
+        excerpt = a.text.replace(a.password, redact(a.password, keep=3))
+        base = f"account '{a.user}' has a password hash fixed in the image ({a.file})"
+        if result and result.password is not None:
+            hits.append(Hit(
+                message=f"{base}; it cracks to a known default password",
+                path=a.file, root=a.root, line=a.line, excerpt=excerpt, severity=Severity.CRITICAL,
+                secret=result.password, redacted=redact(result.password),
+                properties={"user": a.user, "cracked": True, "tried": result.tried}))
+        else:
+            note = ("cracking stopped at the time limit" if result and result.timed_out
+                    else "not in our default-credential list")
+            hits.append(Hit(
+                message=f"{base}; the same on every unit ({note})",
+                path=a.file, root=a.root, line=a.line, excerpt=excerpt,
+                properties={"user": a.user, "cracked": False,
+                            "tried": result.tried if result else 0,
+                            "timed_out": bool(result and result.timed_out)}))
+    return CheckReport(hits=hits, examined=examined,
+                       inferred={"uses_passwords": True, "preinstalled_passwords": True},
+                       summary=f"{len(fixed)} fixed password hashes found")
+
+
+CHECKS = (find_empty_passwords, find_extra_root_accounts, find_weak_hashes, find_universal_passwords)

@@ -1,0 +1,203 @@
+"""Shared, bounded scanning of an image's text files and binaries.
+
+Many checks grep the same files. This module reads every text-like file once (bounded in size),
+keeps the decoded text in the check context (``ctx.fact``) and offers line-aware regex search,
+plus a bounded search over binaries (ELF and data files, flat microcontroller images) that
+returns the printable string around each match. Checks of both groups may use it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iotbaseline.checks.context import CheckContext
+from iotbaseline.model import FileEntry
+
+TEXT_KINDS = frozenset({"script", "config", "text", "key", "certificate"})
+BINARY_KINDS = frozenset({"elf", "data", "kernel_module"})
+MAX_TEXT_BYTES = 256 * 1024  # a config or script larger than this is not read as text
+MAX_BINARY_BYTES = 16 * 1024 * 1024  # per binary scanned for strings
+MAX_BINARY_TOTAL = 256 * 1024 * 1024  # over all binaries of one image
+MAX_EXCERPT = 200
+_PRINTABLE = frozenset(range(0x20, 0x7F)) | {0x09}
+
+
+@dataclass
+class TextFile:
+    """One text file of the image, decoded once; line numbers computed on demand."""
+
+    entry: FileEntry
+    text: str
+    _starts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> str:
+        return self.entry.path
+
+    @property
+    def root(self) -> str:
+        return self.entry.root
+
+    def line_number(self, offset: int) -> int:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        return bisect.bisect_right(self._starts, offset)
+
+    def line_text(self, offset: int) -> str:
+        start = self.text.rfind("\n", 0, offset) + 1
+        end = self.text.find("\n", offset)
+        return self.text[start : end if end >= 0 else len(self.text)]
+
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    file: TextFile
+    line: int  # 1-based
+    line_text: str
+    match: re.Match[str]
+
+
+@dataclass(frozen=True)
+class Blob:
+    """Bytes of one binary: a file of the image, or a flat image on disk (entry is None)."""
+
+    name: str  # in-image path, or the flat image's file name
+    data: bytes
+    entry: FileEntry | None = None
+
+
+@dataclass(frozen=True)
+class BinaryMatch:
+    blob: Blob
+    offset: int  # of the match in the file
+    string: str  # the printable run holding the match
+    match: re.Match[bytes]
+
+
+def _looks_text(data: bytes) -> bool:
+    return b"\x00" not in data[:4096]
+
+
+def _load_text_files(ctx: CheckContext) -> list[TextFile]:
+    out: list[TextFile] = []
+    for entry in ctx.index.iter():
+        if entry.kind not in TEXT_KINDS or entry.size > MAX_TEXT_BYTES or entry.size == 0:
+            continue
+        data = ctx.index.read_bytes(entry, limit=MAX_TEXT_BYTES)
+        if not data or not _looks_text(data):
+            continue
+        out.append(TextFile(entry=entry, text=data.decode("utf-8", errors="replace")))
+    return out
+
+
+def text_files(ctx: CheckContext) -> list[TextFile]:
+    """Every text-like file of the image (scripts, configs, web pages), read once per run."""
+    files: list[TextFile] = ctx.fact("textscan.text_files", _load_text_files)
+    return files
+
+
+def text_file(ctx: CheckContext, path: str) -> TextFile | None:
+    """A text file by in-image path, following symlinks inside the image; None if absent."""
+    entry = ctx.index.resolve(path)
+    if entry is None or entry.kind in ("directory", "special", "symlink"):
+        return None
+    by_key: dict[tuple[str, str], TextFile] = ctx.fact(
+        "textscan.by_key", lambda c: {(t.root, t.path): t for t in text_files(c)}
+    )
+    found = by_key.get((entry.root, entry.path))
+    if found is not None:
+        return found
+    data = ctx.index.read_bytes(entry, limit=MAX_TEXT_BYTES)
+    if data is None or not _looks_text(data):
+        return None
+    return TextFile(entry=entry, text=data.decode("utf-8", errors="replace"))
+
+
+def search(
+    ctx: CheckContext,
+    pattern: re.Pattern[str],
+    where: Callable[[TextFile], bool] | None = None,
+    files: list[TextFile] | None = None,
+) -> Iterator[TextMatch]:
+    """Regex matches over text files, with 1-based line numbers and the line's text."""
+    for tf in files if files is not None else text_files(ctx):
+        if where is not None and not where(tf):
+            continue
+        for m in pattern.finditer(tf.text):
+            yield TextMatch(tf, tf.line_number(m.start()), tf.line_text(m.start()), m)
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_comment(line: str) -> bool:
+    stripped = line.lstrip()
+    return stripped.startswith(("#", "//", ";", "<!--", "*"))
+
+
+# ---- binaries ---------------------------------------------------------------------------------
+
+
+def _load_blobs(ctx: CheckContext) -> list[Blob]:
+    blobs: list[Blob] = []
+    total = 0
+    for entry in ctx.index.iter():
+        if entry.kind not in BINARY_KINDS or entry.size == 0:
+            continue
+        if total >= MAX_BINARY_TOTAL:
+            break
+        data = ctx.index.read_bytes(entry, limit=MAX_BINARY_BYTES)
+        if not data:
+            continue
+        total += len(data)
+        blobs.append(Blob(name=entry.path, data=data, entry=entry))
+    for flat in ctx.index.flat_images:
+        try:
+            with open(flat, "rb") as fh:
+                data = fh.read(MAX_BINARY_BYTES)
+        except OSError:
+            continue
+        blobs.append(Blob(name=Path(flat).name, data=data, entry=None))
+    return blobs
+
+
+def binaries(ctx: CheckContext) -> list[Blob]:
+    """ELF, data and flat-image bytes (bounded per file and in total), read once per run."""
+    blobs: list[Blob] = ctx.fact("textscan.blobs", _load_blobs)
+    return blobs
+
+
+def printable_run(data: bytes, start: int, end: int, limit: int = MAX_EXCERPT) -> str:
+    """The printable ASCII string that holds data[start:end] (as `strings` would show it)."""
+    lo = start
+    while lo > 0 and start - lo < limit and data[lo - 1] in _PRINTABLE:
+        lo -= 1
+    hi = end
+    while hi < len(data) and hi - end < limit and data[hi] in _PRINTABLE:
+        hi += 1
+    return data[lo:hi].decode("ascii", errors="replace")
+
+
+def search_binaries(
+    ctx: CheckContext, pattern: re.Pattern[bytes], where: Callable[[Blob], bool] | None = None
+) -> Iterator[BinaryMatch]:
+    for blob in binaries(ctx):
+        if where is not None and not where(blob):
+            continue
+        for m in pattern.finditer(blob.data):
+            yield BinaryMatch(blob, m.start(), printable_run(blob.data, m.start(), m.end()), m)
+
+
+def strings(data: bytes, min_len: int = 4) -> Iterator[tuple[int, str]]:
+    """Printable ASCII runs of at least ``min_len`` characters, with their offsets."""
+    for m in re.finditer(rb"[\x20-\x7e\t]{%d,}" % min_len, data):
+        yield m.start(), m.group().decode("ascii")

@@ -1,0 +1,314 @@
+"""The main job: image → extract → inventory → checks → SBOM → CVEs → assessment → reports.
+
+Each stage runs under ``_Stages.run`` which times it and turns a crash into an ``AnalysisError``
+in the assessment (the later stages still run on what is sound). Only an unusable input (a path
+that does not exist or cannot be read) stops the scan; the CLI maps that to exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from iotbaseline import __version__
+from iotbaseline.model import (
+    AnalysisError,
+    Assessment,
+    CheckOutcome,
+    Component,
+    ExtractionResult,
+    Finding,
+    Inventory,
+    Observation,
+    ProbeResult,
+    RunInfo,
+    Target,
+    ToolInfo,
+)
+
+T = TypeVar("T")
+
+ALL_FORMATS = ("json", "html", "sarif", "cyclonedx", "ics", "extraction")
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    out_dir: Path
+    profile: Path | None = None
+    catalogs: tuple[str, ...] = ()  # empty: every catalog
+    probe_results: Path | None = None
+    db_path: Path | None = None
+    use_db: bool = True
+    formats: tuple[str, ...] = ALL_FORMATS
+    jobs: int | None = None
+    show_secrets: bool = False
+    crack_seconds: float = 10.0
+    limits: Any = None  # iotbaseline.extract.limits.Limits
+
+
+class InputError(Exception):
+    """The input cannot be analysed at all (missing, unreadable). Exit code 2."""
+
+
+@dataclass
+class ScanResult:
+    assessment: Assessment
+    written: dict[str, Path] = field(default_factory=dict)
+    input_problem: str | None = None  # set when the input was corrupt/unknown (exit 2)
+    db_available: bool = False
+
+
+class _Stages:
+    """Times each stage and records its failure instead of aborting the scan."""
+
+    def __init__(self, progress: Callable[[str], None] | None) -> None:
+        self.seconds: dict[str, float] = {}
+        self.errors: list[AnalysisError] = []
+        self._progress = progress
+
+    def run(self, name: str, fn: Callable[[], T], default: T) -> T:
+        if self._progress:
+            self._progress(name)
+        started = time.perf_counter()
+        try:
+            return fn()
+        except Exception as exc:
+            detail = traceback.format_exc(limit=4)
+            self.errors.append(AnalysisError(stage=name, message=f"{type(exc).__name__}: {exc}\n{detail}"))
+            return default
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 4)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _target(path: Path) -> Target:
+    if path.is_dir():
+        return Target(name=path.name, kind="directory", path=str(path))
+    return Target(name=path.name, kind="image", path=str(path), sha256=_sha256(path), size=path.stat().st_size)
+
+
+def _load_probe(path: Path | None) -> ProbeResult | None:
+    if path is None:
+        return None
+    try:
+        return ProbeResult.model_validate_json(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable probe.json ({exc})") from exc
+
+
+def _load_profile(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from iotbaseline.assess.profile import ProfileError, load_profile
+
+    try:
+        return load_profile(path)
+    except ProfileError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None] | None = None) -> ScanResult:
+    """Run every stage on ``source`` and write the reports into ``options.out_dir``."""
+    if not source.exists():
+        raise InputError(f"{source}: no such file or directory")
+    if source.is_file():
+        try:
+            with source.open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
+    profile = _load_profile(options.profile)
+    probe = _load_probe(options.probe_results)
+    out = options.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    stages = _Stages(progress)
+    target = _target(source)
+
+    from iotbaseline.extract import extract_image
+
+    extraction: ExtractionResult = stages.run(
+        "extract",
+        lambda: extract_image(source, out / "extracted", options.limits),
+        ExtractionResult(input=str(source), work_dir=str(out / "extracted")),
+    )
+
+    from iotbaseline.inventory.builder import build_inventory
+    from iotbaseline.inventory.index import FileIndex
+
+    inventory: Inventory = stages.run(
+        "inventory", lambda: build_inventory(list(extraction.roots), jobs=options.jobs), Inventory()
+    )
+    index = FileIndex(inventory, flat_images=list(extraction.flat_images))
+
+    from iotbaseline.checks.context import CheckContext, CheckOptions
+    from iotbaseline.checks.runner import run_checks
+
+    ctx = CheckContext(
+        index=index,
+        options=CheckOptions(show_secrets=options.show_secrets, crack_seconds=options.crack_seconds, jobs=options.jobs),
+    )
+    outcomes, findings, inferred = stages.run(
+        "checks", lambda: run_checks(ctx), ([], [], {})
+    )
+    outcomes = list(outcomes)
+    findings = list(findings)
+
+    from iotbaseline.sbom.identify import identify_components
+
+    components: list[Component] = stages.run("sbom", lambda: identify_components(index), [])
+
+    db_info, components = stages.run(
+        "vulns", lambda: _match_vulns(components, index, options), (None, components)
+    )
+    if db_info is not None:
+        from iotbaseline.vulns.findings import findings_for_components
+
+        vuln_findings, vuln_outcomes = stages.run(
+            "vuln-findings", lambda: findings_for_components(components), ([], [])
+        )
+        findings.extend(vuln_findings)
+        outcomes.extend(vuln_outcomes)
+
+    observations: list[Observation] = []
+    if probe is not None:
+        observations = list(probe.observations)
+        findings.extend(probe.findings)
+        outcomes.extend(probe.outcomes)
+
+    assessment = stages.run(
+        "assess",
+        lambda: _assess(target, profile, options, extraction, findings, outcomes, observations, components, inferred),
+        None,
+    )
+    if assessment is None:  # the engine crashed: still write what we have
+        assessment = Assessment(
+            tool=ToolInfo(version=__version__), target=target, extraction=extraction,
+            findings=findings, outcomes=outcomes, observations=observations, components=components,
+            inferred=inferred,
+        )
+    assessment.errors.extend(
+        AnalysisError(stage="extract", message=e.message, path=e.path) for e in extraction.errors
+    )
+    assessment.run = RunInfo(
+        started=started,
+        options=_options_record(options),
+        catalogs=assessment.run.catalogs,
+        vulnerability_db=db_info,
+        stage_seconds=stages.seconds,
+    )
+    written = _write_reports(assessment, options, stages, components, target, extraction)
+    assessment.errors.extend(stages.errors)
+    assessment.run.stage_seconds = stages.seconds
+    # assessment.json last, so it records the report stage's time and errors too
+    if "json" in options.formats:
+        path = out / "assessment.json"
+        path.write_text(assessment.to_json(show_secrets=options.show_secrets))
+        written["json"] = path
+    problem = None
+    if not extraction.roots and not extraction.flat_images and not source.is_dir():
+        reasons = "; ".join(e.message for e in extraction.errors[:2]) or "no filesystem or known format found"
+        problem = f"{source.name}: nothing could be extracted ({reasons})"
+    return ScanResult(assessment=assessment, written=written, input_problem=problem, db_available=db_info is not None)
+
+
+def _options_record(options: ScanOptions) -> dict[str, Any]:
+    return {
+        "profile": str(options.profile) if options.profile else None,
+        "catalogs": list(options.catalogs),
+        "probe_results": str(options.probe_results) if options.probe_results else None,
+        "db": str(options.db_path) if options.db_path else None,
+        "formats": list(options.formats),
+        "jobs": options.jobs,
+        "crack_seconds": options.crack_seconds,
+    }
+
+
+def _match_vulns(
+    components: list[Component], index: Any, options: ScanOptions
+) -> tuple[dict[str, Any] | None, list[Component]]:
+    """Attach CVEs when a vulnerability database exists; say so when it does not."""
+    if not options.use_db:
+        return None, components
+    from iotbaseline.vulns.db import VulnDatabase, default_db_path
+    from iotbaseline.vulns.matcher import match_components
+
+    path = options.db_path or default_db_path()
+    if not Path(path).exists():
+        return None, components
+    db = VulnDatabase.open(Path(path))
+    try:
+        info = db.info()
+        if not info.get("total", info.get("records", 1)):
+            return None, components
+        kernel_config = None
+        try:
+            from iotbaseline.vulns.kernel_config import read_kernel_config
+
+            kernel_config = read_kernel_config(index)
+        except ImportError:
+            pass
+        return info, match_components(components, db, kernel_config=kernel_config)
+    finally:
+        db.close()
+
+
+def _assess(
+    target: Target,
+    profile: Any,
+    options: ScanOptions,
+    extraction: ExtractionResult,
+    findings: list[Finding],
+    outcomes: list[CheckOutcome],
+    observations: list[Observation],
+    components: list[Component],
+    inferred: dict[str, Any],
+) -> Assessment:
+    from iotbaseline.assess.engine import assess
+    from iotbaseline.catalog.loader import load_catalogs
+
+    catalogs = load_catalogs(list(options.catalogs) or None)
+    verdicts = assess(catalogs, profile, findings, outcomes, observations, components, inferred)
+    return Assessment(
+        tool=ToolInfo(version=__version__),
+        target=target,
+        profile=profile.model_dump(mode="json") if profile is not None else None,
+        run=RunInfo(catalogs={cid: c.version for cid, c in catalogs.items()}),
+        extraction=extraction,
+        findings=findings,
+        outcomes=outcomes,
+        observations=observations,
+        components=components,
+        verdicts=verdicts,
+        inferred=inferred,
+    )
+
+
+def _write_reports(
+    assessment: Assessment,
+    options: ScanOptions,
+    stages: _Stages,
+    components: list[Component],
+    target: Target,
+    extraction: ExtractionResult,
+) -> dict[str, Path]:
+    from iotbaseline.report.formats import write_all
+
+    return stages.run(
+        "report",
+        lambda: write_all(assessment, options.out_dir, options.formats, show_secrets=options.show_secrets),
+        {},
+    )
