@@ -205,6 +205,8 @@ class ElfInfo(Model):
     needed: list[str] = Field(default_factory=list)
     soname: str | None = None
     comment: list[str] = Field(default_factory=list)  # .comment section (compiler/build facts)
+    bind_now: bool = False  # DT_BIND_NOW / DF_BIND_NOW / DF_1_NOW (full RELRO needs it + GNU_RELRO)
+    vermagic: str | None = None  # kernel modules: "vermagic" from .modinfo (kernel they fit)
     error: str | None = None  # parse problem on a malformed ELF
 
 

@@ -229,7 +229,8 @@ class Declarations(_Strict):
 
 
 class Profile(_Strict):
-    schema_: Literal["iotbaseline.profile/1"] = Field(default=PROFILE_SCHEMA, alias="schema")
+    schema_: Literal["iotbaseline.profile/1"] = Field(default="iotbaseline.profile/1",
+                                                      alias="schema")
     product: Product
     constrained_device: bool | None = None  # ETSI conditions 4 (true) and 5 (false)
     conditions: Conditions = Field(default_factory=Conditions)
@@ -329,7 +330,7 @@ class ProfileError(ValueError):
 
 
 # (field A, value A, field B, value B, why the pair is impossible); fields are condition names
-_IMPOSSIBLE: tuple[tuple[str, bool, str, bool, str], ...] = (
+IMPOSSIBLE_COMBINATIONS: tuple[tuple[str, bool, str, bool, str], ...] = (
     ("preinstalled_passwords", True, "uses_passwords", False,
      "pre-installed passwords imply that the product uses passwords"),
     ("updates_via_network", True, "update_mechanism", False,
@@ -352,13 +353,13 @@ def _condition_path(name: str) -> str:
 def combination_problems(profile: Profile) -> list[tuple[str, str]]:
     """(field path, problem) for answers that cannot all be true at once."""
     problems: list[tuple[str, str]] = []
-    for field_a, value_a, field_b, value_b, why in _IMPOSSIBLE:
+    for field_a, value_a, field_b, value_b, why in IMPOSSIBLE_COMBINATIONS:
         if (profile.condition_value(field_a) is value_a
                 and profile.condition_value(field_b) is value_b):
             problems.append((
                 _condition_path(field_b),
-                f"{str(value_b).lower()} contradicts {_condition_path(field_a)}: "
-                f"{str(value_a).lower()} ({why})",
+                (f"{str(value_b).lower()} contradicts {_condition_path(field_a)}: "
+                f"{str(value_a).lower()} ({why})"),
             ))
     cond = profile.conditions
     category = profile.product.category
@@ -376,8 +377,8 @@ def combination_problems(profile: Profile) -> list[tuple[str, str]]:
                          "declared although conditions.preinstalled_passwords is false"))
     if cond.update_mechanism is False and decl.updates.mechanism:
         problems.append(("declarations.updates.mechanism",
-                         "an update mechanism is described although "
-                         "conditions.update_mechanism is false"))
+                         ("an update mechanism is described although "
+                         "conditions.update_mechanism is false")))
     if cond.telemetry_collected is False and decl.telemetry.examined_for_anomalies is not None:
         problems.append(("declarations.telemetry.examined_for_anomalies",
                          "declared although conditions.telemetry_collected is false"))
@@ -385,8 +386,8 @@ def combination_problems(profile: Profile) -> list[tuple[str, str]]:
     declared = profile.xiaomi.level
     if declared and derived and _LEVEL_ORDER.index(declared) < _LEVEL_ORDER.index(derived):
         problems.append(("xiaomi.level",
-                         f"{declared} is below the level {derived} that the Appendix A facts "
-                         "in this profile give"))
+                         (f"{declared} is below the level {derived} that the Appendix A facts "
+                         "in this profile give")))
     for provision, text in decl.justifications.items():
         if not text.strip():
             problems.append((f"declarations.justifications.{provision}", "empty justification"))
@@ -438,7 +439,8 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
     try:
         located = load_located_yaml(text)
     except YamlLoadError as exc:
-        raise ProfileError(source, [ProfileProblem("", str(exc), exc.line)]) from exc
+        dotted = ".".join(str(p) for p in exc.path)
+        raise ProfileError(source, [ProfileProblem(dotted, str(exc), exc.line)]) from exc
     return _validate(located, source)
 
 

@@ -18,9 +18,10 @@ Path = tuple[str | int, ...]
 class YamlLoadError(ValueError):
     """The text is not valid YAML (with the 1-based line of the problem when known)."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, path: Path = ()) -> None:
         super().__init__(message)
         self.line = line
+        self.path = path  # the key path of the value at fault, when known
 
 
 @dataclass
@@ -51,9 +52,10 @@ def _construct(node: yaml.Node, path: Path, lines: dict[Path, int], constructor:
                 raise YamlLoadError(
                     f"unsupported key type {type(key).__name__}", key_node.start_mark.line + 1
                 )
-            if key in result:
-                raise YamlLoadError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
             child = (*path, str(key))
+            if key in result:
+                raise YamlLoadError(f"duplicate key {key!r}", key_node.start_mark.line + 1,
+                                    child)
             lines[child] = key_node.start_mark.line + 1
             result[key] = _construct(value_node, child, lines, constructor)
         return result
@@ -64,7 +66,11 @@ def _construct(node: yaml.Node, path: Path, lines: dict[Path, int], constructor:
             lines[child] = item.start_mark.line + 1
             items.append(_construct(item, child, lines, constructor))
         return items
-    return constructor.construct_object(node, deep=True)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (ValueError, OverflowError, TypeError) as exc:  # e.g. 2030-13-01 as a timestamp
+        raise YamlLoadError(f"invalid value {node.value!r}: {exc}", node.start_mark.line + 1,
+                            path) from exc
 
 
 def load_located_yaml(text: str) -> LocatedYaml:

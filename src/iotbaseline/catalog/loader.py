@@ -31,10 +31,8 @@ _INVERSE: dict[str, Relation] = {
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
-try:  # the C loader is several times faster; fall back when libyaml is absent
-    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader = yaml.SafeLoader
+# the C loader is several times faster; fall back when PyYAML was built without libyaml
+_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(ValueError):
@@ -53,7 +51,7 @@ def _read_yaml(path: Traversable, label: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{label}: cannot read: {exc}") from exc
     try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -100,6 +100,7 @@ class MappingFile(_Strict):
     source: str  # who wrote it ("iotbaseline maintainers", "OWASP ISVS Appendix B")
     license: str | None = None
     attribution: str | None = None
+    notes: list[str] = Field(default_factory=list)  # how the rows were derived, known deviations
     # Framework ids outside our catalogs that targets may use (CRA, EN 18031, NIST 800-213A).
     external_frameworks: dict[str, str] = Field(default_factory=dict)
     rows: list[MappingRow]

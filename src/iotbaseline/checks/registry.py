@@ -11,11 +11,53 @@ from types import ModuleType
 from iotbaseline.checks.base import Check
 
 # --- group A: credentials, secrets, cryptography, communications, disclosure ---
-GROUP_A: tuple[ModuleType, ...] = ()
+from iotbaseline.checks import (  # noqa: E402
+    cert_x509,
+    comm_transport,
+    comm_wifi,
+    cred_accounts,
+    cred_config,
+    cred_flat,
+    crypto_weak,
+    disclosure_info,
+    secret_keys,
+    secret_tokens,
+)
+
+GROUP_A: tuple[ModuleType, ...] = (
+    cred_accounts,
+    cred_config,
+    cred_flat,
+    secret_keys,
+    cert_x509,
+    secret_tokens,
+    crypto_weak,
+    comm_transport,
+    comm_wifi,
+    disclosure_info,
+)
 # --- end group A ---
 
 # --- group B: services, debug, privilege, hardening, updates, secure boot, firewall ---
-GROUP_B: tuple[ModuleType, ...] = ()
+from iotbaseline.checks import (  # noqa: E402
+    android_props,
+    debug_console,
+    firewall_setup,
+    priv_daemons,
+    priv_files,
+    svc_access,
+    svc_remote,
+)
+
+GROUP_B: tuple[ModuleType, ...] = (
+    svc_remote,
+    svc_access,
+    debug_console,
+    android_props,
+    firewall_setup,
+    priv_daemons,
+    priv_files,
+)
 # --- end group B ---
 
 MODULES: tuple[ModuleType, ...] = GROUP_A + GROUP_B

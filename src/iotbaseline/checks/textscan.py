@@ -78,7 +78,7 @@ class BinaryMatch:
     blob: Blob
     offset: int  # of the match in the file
     string: str  # the printable run holding the match
-    match: re.Match[bytes]
+    match: re.Match[str]
 
 
 def _looks_text(data: bytes) -> bool:
@@ -187,14 +187,59 @@ def printable_run(data: bytes, start: int, end: int, limit: int = MAX_EXCERPT) -
     return data[lo:hi].decode("ascii", errors="replace")
 
 
-def search_binaries(
-    ctx: CheckContext, pattern: re.Pattern[bytes], where: Callable[[Blob], bool] | None = None
-) -> Iterator[BinaryMatch]:
+@dataclass
+class BlobStrings:
+    """The printable strings of one binary joined by newlines, with a map back to offsets."""
+
+    blob: Blob
+    joined: str
+    starts: list[int]  # position of each string in ``joined``
+    offsets: list[int]  # offset of each string in the file
+
+    def file_offset(self, pos: int) -> tuple[int, str]:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        end = self.joined.find("\n", self.starts[i])
+        string = self.joined[self.starts[i] : end if end >= 0 else len(self.joined)]
+        return self.offsets[i] + (pos - self.starts[i]), string
+
+
+MIN_STRING = 6
+_RUN = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_STRING)
+
+
+def _load_blob_strings(ctx: CheckContext) -> list[BlobStrings]:
+    out: list[BlobStrings] = []
     for blob in binaries(ctx):
-        if where is not None and not where(blob):
+        texts: list[str] = []
+        starts: list[int] = []
+        offsets: list[int] = []
+        pos = 0
+        for m in _RUN.finditer(blob.data):
+            text = m.group().decode("ascii")
+            texts.append(text)
+            starts.append(pos)
+            offsets.append(m.start())
+            pos += len(text) + 1
+        out.append(BlobStrings(blob, "\n".join(texts), starts, offsets))
+    return out
+
+
+def blob_strings(ctx: CheckContext) -> list[BlobStrings]:
+    """`strings`-style text of every binary, extracted once per run (min. 6 characters)."""
+    result: list[BlobStrings] = ctx.fact("textscan.blob_strings", _load_blob_strings)
+    return result
+
+
+def search_binaries(
+    ctx: CheckContext, pattern: re.Pattern[str], where: Callable[[Blob], bool] | None = None
+) -> Iterator[BinaryMatch]:
+    """Regex matches over the printable strings of binaries (a match never spans two strings)."""
+    for bs in blob_strings(ctx):
+        if where is not None and not where(bs.blob):
             continue
-        for m in pattern.finditer(blob.data):
-            yield BinaryMatch(blob, m.start(), printable_run(blob.data, m.start(), m.end()), m)
+        for m in pattern.finditer(bs.joined):
+            offset, string = bs.file_offset(m.start())
+            yield BinaryMatch(bs.blob, offset, excerpt(string), m)
 
 
 def strings(data: bytes, min_len: int = 4) -> Iterator[tuple[int, str]]:

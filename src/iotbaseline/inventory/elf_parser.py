@@ -183,8 +183,10 @@ class _Reader:
 
 def parse_elf(buf: Buffer, *, want_symbols: bool = True) -> RawElf:
     """Parse the headers, dynamic segment, dynamic symbols and section names of an ELF."""
-    if len(buf) < 16 or buf[:4] != ELF_MAGIC:
+    if buf[:4] != ELF_MAGIC:
         raise ElfFormatError("not an ELF file (no \\x7fELF magic)")
+    if len(buf) < 16:
+        raise ElfFormatError(f"ELF identification lies outside the file ({len(buf)} bytes)")
     ei_class, ei_data = buf[4:6]
     if ei_class not in (1, 2):
         raise ElfFormatError(f"invalid ELF class {ei_class} (expected 1 = 32-bit or 2 = 64-bit)")

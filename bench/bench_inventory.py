@@ -1,0 +1,167 @@
+"""Benchmark of the inventory stage: wall time, ELF files per second, peak memory.
+
+    IOTBASELINE_CORPUS=../shared/firmware .venv/bin/python bench/bench_inventory.py [--runs 5]
+
+Prints medians of --runs runs (each in-process run after one warm-up, page cache warm):
+1. the OpenWrt TL-MR3020 root (869 entries, 137 ELF), default jobs and jobs=1;
+2. ELF files/s on a synthetic tree of the two shared images' ELFs repeated, and on this
+   machine's /usr/lib/x86_64-linux-gnu (larger glibc-era ELFs);
+3. the raw per-file ELF parse rate on one core;
+4. peak RSS (the process and its workers) for a "64 MB image" equivalent tree (~200 MB
+   unpacked, the usual 3× SquashFS ratio, including one 48 MB file), in a fresh subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from iotbaseline.inventory.builder import build_inventory
+from iotbaseline.inventory.elf_facts import elf_info_fields
+from iotbaseline.inventory.elf_parser import parse_elf
+from iotbaseline.model import RootFilesystem
+
+CORPUS = Path(os.environ.get("IOTBASELINE_CORPUS", Path(__file__).resolve().parents[1] / ".." / "shared" / "firmware"))
+OPENWRT = CORPUS / "openwrt-aa-tl-mr3020-librarybox" / "openwrt-ar71xx-generic-tl-mr3020-v1-squashfs-factory.bin"
+DVAR = CORPUS / "emux-dvar-arm" / "rootfs-arm.tar.bz2"
+HOST_LIB = Path("/usr/lib/x86_64-linux-gnu")
+
+
+def unpack_openwrt(dest: Path) -> Path:
+    data = OPENWRT.read_bytes()
+    (dest / "fs.sqfs").write_bytes(data[data.find(b"hsqs"):])
+    subprocess.run(["unsquashfs", "-no-xattrs", "-d", str(dest / "openwrt"), str(dest / "fs.sqfs")],
+                   check=True, capture_output=True)
+    return dest / "openwrt"
+
+
+def unpack_dvar(dest: Path) -> Path:
+    def safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        if member.issym() and member.linkname.startswith("/"):
+            return None
+        return tarfile.data_filter(member, path)
+
+    with tarfile.open(DVAR) as tar:
+        tar.extractall(dest / "dvar", filter=safe)
+    return dest / "dvar" / "rootfs-arm"
+
+
+def elf_paths(root: Path) -> list[Path]:
+    out = []
+    for p in root.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            with p.open("rb") as fh:
+                if fh.read(4) == b"\x7fELF":
+                    out.append(p)
+    return out
+
+
+def timed(fn, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    fn()  # warm-up (page cache, imports)
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def inventory_of(path: Path, jobs: int | None = None):  # type: ignore[no-untyped-def]
+    return lambda: build_inventory([RootFilesystem(label="rootfs", path=str(path))], jobs=jobs)
+
+
+def synthetic_elf_tree(dest: Path, sources: list[Path], copies: int) -> int:
+    n = 0
+    for c in range(copies):
+        d = dest / f"copy{c}"
+        d.mkdir(parents=True)
+        for i, src in enumerate(sources):
+            shutil.copyfile(src, d / f"{i}_{src.name}")
+            n += 1
+    return n
+
+
+def peak_memory_child(root: Path) -> None:
+    """Run in a fresh interpreter: inventory ROOT, print peak RSS (self + workers) in MiB."""
+    inv = build_inventory([RootFilesystem(label="rootfs", path=str(root))])
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"{len(inv.files)} {sum(f.size for f in inv.files)} {self_kb / 1024:.1f} {child_kb / 1024:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--peak-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.peak_child:
+        peak_memory_child(args.peak_child)
+        return
+    runs = max(5, args.runs)
+    print(f"cores: {os.cpu_count()}  runs: {runs} (medians)")
+    with tempfile.TemporaryDirectory(prefix="bench-inventory-") as tmp_name:
+        tmp = Path(tmp_name)
+        openwrt, dvar = unpack_openwrt(tmp), unpack_dvar(tmp)
+
+        # 1. the OpenWrt root
+        for jobs in (None, 1):
+            wall, inv = timed(inventory_of(openwrt, jobs), runs)
+            n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
+            print(f"OpenWrt root, jobs={jobs or os.cpu_count()}: {len(inv.files)} entries, "  # type: ignore[union-attr]
+                  f"{n_elf} ELF: {wall * 1000:.0f} ms median ({n_elf / wall:.0f} ELF/s incl. all files)")
+
+        # 2. ELF files/s on synthetic trees
+        image_elves = elf_paths(openwrt) + elf_paths(dvar)
+        synth = tmp / "synthetic"
+        count = synthetic_elf_tree(synth, image_elves, 20)
+        for jobs in (None, 1):
+            wall, _ = timed(inventory_of(synth, jobs), runs)
+            print(f"image ELFs x20 ({count} files, {sum(p.stat().st_size for p in image_elves) * 20 / 1e6:.0f} MB), "
+                  f"jobs={jobs or os.cpu_count()}: {wall * 1000:.0f} ms median = {count / wall:.0f} ELF files/s")
+        if HOST_LIB.is_dir():
+            wall, inv = timed(inventory_of(HOST_LIB), runs)
+            n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
+            size = sum(f.size for f in inv.files if f.elf is not None) / 1e6  # type: ignore[union-attr]
+            print(f"{HOST_LIB} ({len(inv.files)} entries, {n_elf} ELF, {size:.0f} MB of ELF): "  # type: ignore[union-attr]
+                  f"{wall * 1000:.0f} ms median = {n_elf / wall:.0f} ELF files/s")
+
+        # 3. raw parse rate, one core, bytes already in memory
+        blobs = [p.read_bytes() for p in image_elves]
+        def parse_all() -> None:
+            for b in blobs:
+                elf_info_fields(parse_elf(b))
+        wall, _ = timed(parse_all, runs)
+        print(f"parse only, 1 core, {len(blobs)} image ELFs in memory: {len(blobs) / wall:.0f} ELF/s")
+
+        # 4. peak memory on a 64 MB-image equivalent tree
+        big = tmp / "big"
+        total, i = 0, 0
+        while total < 150 * 1024 * 1024:
+            shutil.copytree(openwrt, big / f"part{i}", symlinks=True)
+            total += sum(p.stat().st_size for p in (big / f"part{i}").rglob("*")
+                         if p.is_file() and not p.is_symlink())
+            i += 1
+        with (big / "firmware-blob.bin").open("wb") as fh:
+            fh.write(os.urandom(48 * 1024 * 1024))
+        peaks = []
+        for _ in range(3):
+            out = subprocess.run([sys.executable, __file__, "--peak-child", str(big)],
+                                 check=True, capture_output=True, text=True).stdout.split()
+            peaks.append((int(out[0]), int(out[1]), float(out[2]), float(out[3])))
+        files, size, self_mb, child_mb = peaks[-1]
+        print(f"64 MB-image equivalent ({files} entries, {size / 2**20:.0f} MiB): peak RSS "
+              f"main {statistics.median(p[2] for p in peaks):.0f} MiB, largest worker "
+              f"{statistics.median(p[3] for p in peaks):.0f} MiB (target <= 1024 MiB)")
+
+
+if __name__ == "__main__":
+    main()

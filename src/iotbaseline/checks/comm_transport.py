@@ -1,0 +1,237 @@
+"""Communications: plain-text endpoints (http/ftp/mqtt/tftp) for cloud, update or telemetry,
+TLS certificate verification switched off, MQTT without TLS and CoAP without DTLS."""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import re
+
+from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.context import CheckContext
+from iotbaseline.checks.textscan import (
+    TextFile,
+    blob_strings,
+    excerpt,
+    is_comment,
+    search,
+    search_binaries,
+    text_files,
+)
+from iotbaseline.model import Evidence, Severity
+
+URL = re.compile(r"\b(?P<scheme>http|ftp|tftp|mqtt|ws|coap)://(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+)"
+                 r"(?::(?P<port>\d{1,5}))?(?P<path>/[^\s\"'<>()`;|]*)?")
+LOCAL_SUFFIXES = (".local", ".lan", ".localdomain", ".home", ".internal", ".localhost", ".test",
+                  ".example", ".invalid")
+# Hosts whose URLs are names, schemas and documentation rather than endpoints the device talks to
+DOC_HOSTS = re.compile(
+    r"(?i)(^|\.)(w3\.org|xmlsoap\.org|openxmlformats\.org|purl\.org|xml\.org|schemas\.\w+\.\w+|"
+    r"example\.(com|org|net)|gnu\.org|fsf\.org|apache\.org/licenses|opensource\.org|"
+    r"creativecommons\.org|ietf\.org|iana\.org|upnp\.org|dlna\.org|json-schema\.org|"
+    r"ns\.adobe\.com|microsoft\.com|mozilla\.org|wikipedia\.org|github\.com|"
+    r"freedesktop\.org|kernel\.org|busybox\.net|uclibc\.org|openssl\.org)$")
+PURPOSE = re.compile(r"(?i)(update|upgrade|firmware|\bfw\b|ota|download|cloud|api|report|"
+                     r"telemetry|stat|log|track|register|activate|heartbeat|mqtt|push|feed|packages?)")
+DOC_FILES = re.compile(r"(?i)(^/usr/share/(doc|man|info|licenses?)/|/(COPYING|LICEN[CS]E|README|"
+                       r"NOTICE|AUTHORS|ChangeLog)[^/]*$|\.(txt|md|html?|js|css|xsd|dtd|wsdl)$)")
+
+
+def is_local_host(host: str) -> bool:
+    host = host.strip("[]").lower().rstrip(".")
+    if host in ("localhost", "") or "." not in host and ":" not in host:
+        return True  # bare names resolve on the LAN only
+    if host.endswith(LOCAL_SUFFIXES):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast
+
+
+def endpoint_kind(host: str, path: str | None, line: str) -> str | None:
+    """Why the URL matters ('update', 'telemetry'…) or None when it is local or documentation."""
+    if is_local_host(host) or DOC_HOSTS.search(host) or "$" in host or "%" in host:
+        return None
+    if re.search(r"xmlns|DOCTYPE|schemaLocation", line):
+        return None
+    m = PURPOSE.search(f"{host}{path or ''}")
+    return m.group(1).lower() if m else "endpoint"
+
+
+def _is_device_text(tf: TextFile) -> bool:
+    return not DOC_FILES.search(tf.path) and not tf.path.startswith(("/www/", "/usr/www/"))
+
+
+@check(CheckSpec(
+    id="IOTB-COMM-001",
+    title="Plain-text endpoints for cloud, update or telemetry",
+    severity=Severity.MEDIUM,
+    rationale=("Firmware, commands or telemetry fetched over http://, ftp://, tftp:// or mqtt:// "
+               "can be read and changed by anyone on the path between device and server."),
+    remedy=("Talk to every remote service over TLS (https, mqtts, ftps) with certificate "
+            "verification, and sign update files in addition."),
+    provisions=("etsi-en-303-645:5.5-1", "etsi-en-303-645:5.8-1", "etsi-en-303-645:5.8-2",
+                "xiaomi-2.0:4.1.2", "xiaomi-2.0:4.2.2", "tencent-qtx-001.1:5.1.6-3",
+                "owasp-isvs:V4.1.1", "owasp-isvs:V4.2.1", "owasp-isvs:V3.4.12"),
+    applies_to="any",
+    cwe=(319,),
+    tags=("communications",),
+))
+def find_plaintext_endpoints(ctx: CheckContext) -> CheckReport:
+    files = [t for t in text_files(ctx) if _is_device_text(t)]
+    strings = blob_strings(ctx)
+    if not files and not strings:
+        return CheckReport(not_applicable="no scripts, configuration or binaries to search")
+    hits: list[Hit] = []
+    seen: set[tuple[str, str]] = set()
+    for m in search(ctx, URL, files=files):
+        kind = endpoint_kind(m.match.group("host"), m.match.group("path"), m.line_text)
+        if kind is None or is_comment(m.line_text) or (m.file.path, m.match.group(0)) in seen:
+            continue
+        seen.add((m.file.path, m.match.group(0)))
+        hits.append(Hit(message=f"plain {m.match.group('scheme')}:// {kind} URL in {m.file.path}: "
+                        f"{m.match.group(0)[:120]}", path=m.file.path, root=m.file.root,
+                        line=m.line, excerpt=excerpt(m.line_text),
+                        severity=Severity.MEDIUM if kind != "endpoint" else Severity.LOW,
+                        confidence="high" if kind != "endpoint" else "medium",
+                        properties={"url": m.match.group(0), "purpose": kind}))
+    for bm in search_binaries(ctx, URL):
+        kind = endpoint_kind(bm.match.group("host"), bm.match.group("path"), bm.string)
+        name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
+        if kind is None or (name, bm.match.group(0)) in seen:
+            continue
+        seen.add((name, bm.match.group(0)))
+        hits.append(Hit(message=f"plain {bm.match.group('scheme')}:// {kind} URL inside {name}: "
+                        f"{bm.match.group(0)[:120]}",
+                        path=bm.blob.entry.path if bm.blob.entry else None,
+                        root=bm.blob.entry.root if bm.blob.entry else None, offset=bm.offset,
+                        excerpt=bm.string, severity=Severity.MEDIUM if kind != "endpoint" else Severity.LOW,
+                        confidence="medium" if kind != "endpoint" else "low",
+                        properties={"url": bm.match.group(0), "purpose": kind}))
+    return CheckReport(hits=hits, examined=[Evidence(kind="note", ref="urls", detail=(
+        f"{len(files)} scripts/configs and {len(strings)} binaries searched for non-local "
+        "plain-text URLs (LAN, loopback, schema and documentation URLs excluded)"))],
+        summary=f"{len(files)} text files, {len(strings)} binaries examined")
+
+
+# ---- IOTB-COMM-002: TLS verification off --------------------------------------------------------
+
+TLS_OFF = re.compile(
+    r"""(?x)(?P<what>
+        \bcurl\b[^\n|;]*?\s(?:-k\b|--insecure\b|-[a-zA-Z]*k[a-zA-Z]*\s)
+      | --no-check-certificate\b
+      | \bSSL_VERIFY_NONE\b
+      | \bverify\s*=\s*False\b
+      | \bCURLOPT_SSL_VERIFY(?:PEER|HOST)\s*,\s*0\b
+      | \b(?:bridge_insecure|tls_insecure|insecure)\s*[=\s]\s*(?:true|1|yes)\b
+      | \b(?:ssl_?verify|verify_?ssl|verify_?peer|tls_?verify|check_?cert(?:ificate)?)\s*[=:]\s*["']?(?:0|false|no|off|none)\b
+    )""", re.I)
+CA_REF = re.compile(r"""(?:--cacert|--ca-certificate|--ca-directory|\bcafile|\bca_file|\bcapath|
+                        \bbridge_cafile|\bca_certs?|\bCAfile|sslCACertificateFile)\s*[=\s]\s*["']?
+                        (?P<path>/[\w./\-]+)""", re.X)
+
+
+@check(CheckSpec(
+    id="IOTB-COMM-002",
+    title="TLS certificate verification switched off or impossible",
+    severity=Severity.HIGH,
+    rationale=("TLS without certificate verification encrypts to whoever answers: any "
+               "man-in-the-middle can read and change the traffic, updates included."),
+    remedy=("Always verify the server certificate against a shipped CA bundle or a pinned key; "
+            "ship the bundle the code refers to."),
+    provisions=("etsi-en-303-645:5.5-1", "etsi-en-303-645:5.5-6", "xiaomi-2.0:4.2.3",
+                "tencent-qtx-001.1:5.2.2-3", "owasp-isvs:V4.1.3", "owasp-isvs:V4.1.5"),
+    applies_to="any",
+    cwe=(295,),
+    tags=("communications", "tls"),
+))
+def find_tls_verification_off(ctx: CheckContext) -> CheckReport:
+    files = [t for t in text_files(ctx) if not DOC_FILES.search(t.path) or t.path.endswith(".js")]
+    strings = blob_strings(ctx)
+    if not files and not strings:
+        return CheckReport(not_applicable="no scripts, configuration or binaries to search")
+    hits: list[Hit] = []
+    for m in search(ctx, TLS_OFF, files=files):
+        if is_comment(m.line_text):
+            continue
+        hits.append(Hit(message=f"TLS verification disabled in {m.file.path} "
+                        f"('{m.match.group('what').strip()[:60]}')", path=m.file.path,
+                        root=m.file.root, line=m.line, excerpt=excerpt(m.line_text)))
+    for bm in search_binaries(ctx, re.compile(r"--no-check-certificate|\bcurl\s[^\n]*?(?:-k\b|--insecure)")):
+        name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
+        if bm.blob.entry is not None and posixpath.basename(name) in ("wget", "curl", "uclient-fetch", "busybox"):
+            continue  # the tool's own help text, not a use of the option
+        hits.append(Hit(message=f"{name} runs a download with TLS verification disabled",
+                        path=bm.blob.entry.path if bm.blob.entry else None,
+                        root=bm.blob.entry.root if bm.blob.entry else None, offset=bm.offset,
+                        excerpt=bm.string, confidence="medium"))
+    for m in search(ctx, CA_REF, files=files):
+        path = m.match.group("path")
+        if is_comment(m.line_text) or ctx.index.resolve(path) is not None:
+            continue
+        hits.append(Hit(message=f"{m.file.path} points TLS at CA file {path}, which is not in the "
+                        "image: verification fails or is skipped", path=m.file.path,
+                        root=m.file.root, line=m.line, excerpt=excerpt(m.line_text),
+                        severity=Severity.MEDIUM, confidence="medium", properties={"ca": path}))
+    return CheckReport(hits=hits, examined=[Evidence(kind="note", ref="tls-verification", detail=(
+        f"{len(files)} text files and {len(strings)} binaries searched for disabled "
+        "certificate checks and missing CA bundles"))],
+        summary=f"{len(files)} text files, {len(strings)} binaries examined")
+
+
+# ---- IOTB-COMM-003: MQTT without TLS, CoAP without DTLS ----------------------------------------
+
+MQTT_COAP = re.compile(
+    r"""(?imx)(?P<what>
+        \bmqtt://[^\s"'<>]+ | \bcoap://[^\s"'<>]+ | \btcp://[^\s"'<>]+:1883\b
+      | ^\s*(?:listener|port)\s+1883\b
+      | \bmosquitto_(?:pub|sub)\b[^\n]*?\s-p\s+1883\b
+      | \b(?:mqtt|broker)[\w.]*?port["']?\s*[=:]\s*["']?1883\b
+      | ^\s*address\s+[^\s:]+:1883\b
+    )""")
+
+
+@check(CheckSpec(
+    id="IOTB-COMM-003",
+    title="MQTT without TLS or CoAP without DTLS",
+    severity=Severity.MEDIUM,
+    rationale=("MQTT on port 1883 and coap:// carry commands, credentials and sensor data in "
+               "clear text; anyone on the network path can read or inject messages."),
+    remedy="Use MQTT over TLS (8883, mqtts://) and CoAP over DTLS (coaps://, 5684).",
+    provisions=("etsi-en-303-645:5.5-1", "etsi-en-303-645:5.8-1", "xiaomi-2.0:4.1.2",
+                "tencent-qtx-001.1:5.2.3-1", "tencent-qtx-001.1:5.2.3-2", "owasp-isvs:V4.1.1",
+                "owasp-isvs:V4.2.1"),
+    applies_to="any",
+    cwe=(319,),
+    tags=("communications", "mqtt", "coap"),
+))
+def find_cleartext_iot_protocols(ctx: CheckContext) -> CheckReport:
+    files = [t for t in text_files(ctx) if not DOC_FILES.search(t.path)]
+    strings = blob_strings(ctx)
+    if not files and not strings:
+        return CheckReport(not_applicable="no scripts, configuration or binaries to search")
+    hits: list[Hit] = []
+    for m in search(ctx, MQTT_COAP, files=files):
+        if is_comment(m.line_text):
+            continue
+        what = m.match.group("what").strip()
+        hits.append(Hit(message=f"clear-text {'CoAP' if 'coap' in what.lower() else 'MQTT'} in "
+                        f"{m.file.path}: {what[:80]}", path=m.file.path, root=m.file.root,
+                        line=m.line, excerpt=excerpt(m.line_text)))
+    for bm in search_binaries(ctx, re.compile(r"\b(?:mqtt|coap)://[^\s\"'<>]+|\btcp://[^\s\"'<>]+:1883\b")):
+        name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
+        host = re.sub(r"^\w+://", "", bm.match.group(0)).split("/")[0].split(":")[0]
+        if "%" in host or "$" in host:
+            continue
+        hits.append(Hit(message=f"clear-text endpoint inside {name}: {bm.match.group(0)[:80]}",
+                        path=bm.blob.entry.path if bm.blob.entry else None,
+                        root=bm.blob.entry.root if bm.blob.entry else None, offset=bm.offset,
+                        excerpt=bm.string, confidence="medium"))
+    return CheckReport(hits=hits, examined=[Evidence(kind="note", ref="mqtt-coap", detail=(
+        f"{len(files)} text files and {len(strings)} binaries searched for mqtt://, coap:// and "
+        "port 1883"))], summary=f"{len(files)} text files, {len(strings)} binaries examined")
+
+
+CHECKS = (find_plaintext_endpoints, find_tls_verification_off, find_cleartext_iot_protocols)

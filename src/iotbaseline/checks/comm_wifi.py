@@ -1,0 +1,131 @@
+"""Wi-Fi security settings shipped in the image: WEP, WPA1/TKIP, open networks and WPS, in
+hostapd.conf, wpa_supplicant.conf, OpenWrt's /etc/config/wireless and nvram defaults."""
+
+from __future__ import annotations
+
+import re
+
+from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.context import CheckContext
+from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_files
+from iotbaseline.model import Evidence, Severity
+
+_HOSTAPD_RULES: list[tuple[re.Pattern[str], str, Severity]] = [
+    (re.compile(r"^\s*wep_key\d\s*=", re.M), "WEP key configured", Severity.HIGH),
+    (re.compile(r"^\s*wpa\s*=\s*1\s*$", re.M), "WPA1 only (wpa=1)", Severity.MEDIUM),
+    (re.compile(r"^\s*(?:wpa_pairwise|rsn_pairwise)\s*=\s*TKIP\s*$", re.M), "TKIP only", Severity.MEDIUM),
+    (re.compile(r"^\s*wps_state\s*=\s*[12]\b", re.M), "WPS enabled", Severity.MEDIUM),
+]
+_SUPPLICANT_RULES: list[tuple[re.Pattern[str], str, Severity]] = [
+    (re.compile(r"^\s*wep_key\d\s*=", re.M), "WEP key configured", Severity.HIGH),
+    (re.compile(r"^\s*proto\s*=\s*WPA\s*$", re.M), "WPA1 only (proto=WPA)", Severity.MEDIUM),
+    (re.compile(r"^\s*pairwise\s*=\s*TKIP\s*$", re.M), "TKIP only", Severity.MEDIUM),
+    (re.compile(r"^\s*key_mgmt\s*=\s*NONE\s*$", re.M), "open network or WEP (key_mgmt=NONE)",
+     Severity.HIGH),
+]
+_UCI_ENCRYPTION = re.compile(r"^\s*option\s+encryption\s+['\"]?([\w+\-]+)['\"]?", re.M)
+_UCI_WPS = re.compile(r"^\s*option\s+wps_(?:pushbutton|label|pin)\s+['\"]?(?!0['\"]?\s*$)\S+", re.M)
+_NVRAM_RULES: list[tuple[re.Pattern[str], str, Severity]] = [
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_wep\s*=\s*(?:enabled|1|restricted)\s*$", re.M | re.I), "WEP enabled", Severity.HIGH),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_akm\s*=\s*(?:\"|')?\s*(?:|open|none)(?:\"|')?\s*$", re.M | re.I), "open network", Severity.HIGH),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_akm\s*=\s*[\"']?wpa[\"']?\s*$", re.M | re.I), "WPA1 only", Severity.MEDIUM),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_crypto\s*=\s*tkip\s*$", re.M | re.I), "TKIP only", Severity.MEDIUM),
+    (re.compile(r"^\s*(?:wl\d*_)?wps_mode\s*=\s*enabled\s*$", re.M | re.I), "WPS enabled", Severity.MEDIUM),
+]
+
+
+def uci_encryption_problem(value: str) -> tuple[str, Severity] | None:
+    v = value.lower()
+    if v in ("none", "open", ""):
+        return "open network (encryption none)", Severity.HIGH
+    if v.startswith("wep"):
+        return f"WEP ({value})", Severity.HIGH
+    if v.startswith("psk-mixed") or v.startswith("wpa-mixed"):
+        return f"WPA1 allowed ({value})", Severity.MEDIUM
+    if v in ("psk", "wpa") or v.startswith(("psk+", "wpa+")):
+        return f"WPA1 ({value})", Severity.MEDIUM
+    if "tkip" in v and "ccmp" not in v and "aes" not in v:
+        return f"TKIP only ({value})", Severity.MEDIUM
+    return None
+
+
+def _kind(tf: TextFile) -> str | None:
+    name = tf.path.rsplit("/", 1)[-1]
+    if "hostapd" in name and tf.entry.kind != "script":
+        return "hostapd"
+    if "wpa_supplicant" in name and tf.entry.kind != "script":
+        return "supplicant"
+    if tf.path == "/etc/config/wireless":
+        return "uci"
+    if "nvram" in tf.path.lower() and tf.entry.kind != "script":
+        return "nvram"
+    return None
+
+
+def _rule_hits(tf: TextFile, rules: list[tuple[re.Pattern[str], str, Severity]]) -> list[Hit]:
+    out = []
+    for pattern, what, sev in rules:
+        for m in pattern.finditer(tf.text):
+            line = tf.line_text(m.start())
+            if is_comment(line):
+                continue
+            out.append(Hit(message=f"{tf.path}: {what}", path=tf.path, root=tf.root,
+                           line=tf.line_number(m.start()), excerpt=excerpt(line), severity=sev,
+                           properties={"setting": what}))
+    return out
+
+
+def _hostapd_open(tf: TextFile) -> Hit | None:
+    """hostapd without wpa= and without WEP keys serves an open network."""
+    if re.search(r"^\s*(?:wpa\s*=\s*[1-3]|wep_key\d\s*=)", tf.text, re.M):
+        return None
+    if not re.search(r"^\s*ssid2?\s*=", tf.text, re.M):
+        return None
+    return Hit(message=f"{tf.path}: open network (no wpa= and no WEP key)", path=tf.path,
+               root=tf.root, line=1, excerpt=excerpt(tf.lines()[0] if tf.lines() else ""),
+               severity=Severity.HIGH, confidence="medium", properties={"setting": "open"})
+
+
+@check(CheckSpec(
+    id="IOTB-WIFI-001",
+    title="Weak Wi-Fi security: WEP, WPA1/TKIP, open network or WPS",
+    severity=Severity.MEDIUM,
+    rationale=("WEP and TKIP are broken, open networks carry everything in clear, and WPS PINs "
+               "can be brute-forced: each lets a nearby attacker onto the device's network."),
+    remedy=("Use WPA2-CCMP or WPA3-SAE only, with a per-device passphrase, and leave WPS off."),
+    provisions=("etsi-en-303-645:5.5-1", "xiaomi-2.0:4.2.4", "tencent-qtx-001.1:5.2.1-1",
+                "owasp-isvs:V4.4.2", "owasp-isvs:V4.4.3", "owasp-isvs:V4.4.4"),
+    cwe=(326, 327),
+    tags=("communications", "wifi"),
+))
+def find_weak_wifi(ctx: CheckContext) -> CheckReport:
+    configs = [(tf, k) for tf in text_files(ctx) if (k := _kind(tf)) is not None]
+    if not configs:
+        return CheckReport(not_applicable="no Wi-Fi configuration (hostapd, wpa_supplicant, "
+                           "uci wireless, nvram) in the image")
+    hits: list[Hit] = []
+    for tf, kind in configs:
+        if kind == "hostapd":
+            hits += _rule_hits(tf, _HOSTAPD_RULES)
+            open_hit = _hostapd_open(tf)
+            if open_hit:
+                hits.append(open_hit)
+        elif kind == "supplicant":
+            hits += _rule_hits(tf, _SUPPLICANT_RULES)
+        elif kind == "nvram":
+            hits += _rule_hits(tf, _NVRAM_RULES)
+        else:
+            for m in _UCI_ENCRYPTION.finditer(tf.text):
+                problem = uci_encryption_problem(m.group(1))
+                if problem and not is_comment(tf.line_text(m.start())):
+                    hits.append(Hit(message=f"{tf.path}: {problem[0]}", path=tf.path,
+                                    root=tf.root, line=tf.line_number(m.start()),
+                                    excerpt=excerpt(tf.line_text(m.start())), severity=problem[1],
+                                    properties={"setting": problem[0]}))
+            hits += _rule_hits(tf, [(_UCI_WPS, "WPS enabled", Severity.MEDIUM)])
+    return CheckReport(hits=hits, examined=[Evidence(kind="file", ref=tf.path, sha256=tf.entry.sha256,
+                       detail=f"{kind} Wi-Fi configuration read") for tf, kind in configs],
+                       summary=f"{len(configs)} Wi-Fi configuration files examined")
+
+
+CHECKS = (find_weak_wifi,)

@@ -1,0 +1,195 @@
+"""Passwords in shipped configuration (nvram defaults, uci, XML, JSON, ini) and passwords that
+scripts derive from public data (MAC address, serial number, SSID) or from a counter."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from iotbaseline.checks import cred_crack
+from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
+from iotbaseline.checks.context import CheckContext
+from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_files
+from iotbaseline.model import Evidence, Severity
+
+CONFIG_SUFFIXES = (".conf", ".cfg", ".ini", ".xml", ".json", ".nvm", ".default", ".defaults",
+                   ".cnf", ".properties", ".yaml", ".yml", ".txt", ".env", ".dat")
+NOT_CONFIG_SUFFIXES = (".sh", ".js", ".html", ".htm", ".lua", ".py", ".pl", ".php", ".asp",
+                       ".css", ".c", ".h", ".md")
+# key names that hold a password value, and key names that only talk about passwords
+_KEY = r"[\w.\-]*?(?:pass(?:word|wd)?|pwd|passphrase)[\w.\-]*"
+_NOT_A_PASSWORD_KEY = re.compile(
+    r"(?:auth|authentication|enabled?|required|len(?:gth)?|min|max|file|path|dir|policy|type|"
+    r"mode|timeout|expir\w*|prompt|change|reset|hint|label|field|retry|retries|attempts|"
+    r"complexity|strength|age|interval|cmd|command|program|url|uri)$", re.I)
+_BOOLEANISH = {"on", "off", "yes", "no", "true", "false", "0", "1", "enable", "enabled",
+               "disable", "disabled", "none", "null", "required", "optional"}
+_ASSIGN = re.compile(
+    rf"""(?ix)
+    (?:^|[\s{{,;])
+    (?:option\s+(?P<uk>{_KEY})\s+['"]?(?P<uv>[^'"\n]*)['"]?\s*$            # uci: option key 'v'
+     |["'](?P<jk>{_KEY})["']\s*:\s*"(?P<jv>[^"\n]*)"                         # json: "key": "v"
+     |<(?P<xk>{_KEY})(?:\s[^>]*)?>(?P<xv>[^<\n]*)</(?P=xk)>                  # xml: <key>v</key>
+     |(?P<xak>{_KEY})\s*=\s*"(?P<xav>[^"\n]*)"(?=[\s/>])                     # xml attribute
+     |(?P<kk>{_KEY})[ \t]*[=:][ \t]*(?P<kv>[^\s#;"'<>,]*)[ \t]*(?:$|[#;]))  # key=value, key: v
+    """,
+    re.M,
+)
+_TEMPLATE = re.compile(r"^(?:\$|%|\{\{|<|@)|\*{3,}|^x+$")
+
+
+def is_config_file(tf: TextFile) -> bool:
+    name = posixpath.basename(tf.path).lower()
+    if tf.entry.kind == "script" or name.endswith(NOT_CONFIG_SUFFIXES):
+        return False
+    if tf.path.startswith(("/etc/", "/usr/etc/", "/var/", "/mnt/", "/data/", "/config/",
+                           "/usr/share/", "/opt/", "/default")):
+        return True
+    return name.endswith(CONFIG_SUFFIXES) or "nvram" in name or "default" in name
+
+
+def _password_assignments(tf: TextFile) -> list[tuple[int, str, str, str]]:
+    """(line, key, value, line text) for every password-like key with a literal value."""
+    out = []
+    for m in _ASSIGN.finditer(tf.text):
+        key = next(m.group(g) for g in ("uk", "jk", "xk", "xak", "kk") if m.group(g) is not None)
+        value = next(m.group(g) for g in ("uv", "jv", "xv", "xav", "kv") if m.group(g) is not None)
+        value = value.strip()
+        line_text = tf.line_text(m.start(m.lastgroup or 0) if m.lastgroup else m.start())
+        if is_comment(line_text) or _NOT_A_PASSWORD_KEY.search(key):
+            continue
+        if value.lower() in _BOOLEANISH and value != "" or _TEMPLATE.search(value):
+            continue
+        line = tf.line_number(m.start(m.lastgroup) if m.lastgroup else m.start())
+        out.append((line, key, value, line_text))
+    return out
+
+
+@check(CheckSpec(
+    id="IOTB-CRED-005",
+    title="Blank or default passwords in shipped configuration",
+    severity=Severity.HIGH,
+    rationale=("A password written into a default configuration (nvram defaults, uci, XML, "
+               "JSON) is the same on every unit; a blank or well-known one is guessed at once."),
+    remedy=("Leave password fields unset and force the user to choose one at setup, or "
+            "provision a unique per-device password outside the firmware image."),
+    provisions=("etsi-en-303-645:5.1-1", "xiaomi-2.0:3.1.2", "xiaomi-2.0:3.2.2",
+                "tencent-qtx-001.1:5.3.2-3", "owasp-isvs:V2.1.8", "owasp-isvs:V2.1.9"),
+    cwe=(798, 1392, 258),
+    tags=("credentials",),
+))
+def find_config_passwords(ctx: CheckContext) -> CheckReport:
+    configs = [tf for tf in text_files(ctx) if is_config_file(tf)]
+    if not configs:
+        return CheckReport(not_applicable="no configuration files in the image")
+    defaults = cred_crack.default_passwords()
+    hits: list[Hit] = []
+    for tf in configs:
+        for line, key, value, line_text in _password_assignments(tf):
+            shown = excerpt(line_text.replace(value, redact(value)) if value else line_text)
+            props = {"key": key}
+            if value == "":
+                hits.append(Hit(message=f"'{key}' is blank in {tf.path}: the default password "
+                                "is empty", path=tf.path, root=tf.root, line=line, excerpt=shown,
+                                severity=Severity.HIGH, properties=props, confidence="medium"))
+            elif value in defaults:
+                hits.append(Hit(message=f"'{key}' in {tf.path} is a well-known default "
+                                "password", path=tf.path, root=tf.root, line=line, excerpt=shown,
+                                secret=value, redacted=redact(value), severity=Severity.CRITICAL,
+                                properties=props))
+            else:
+                hits.append(Hit(message=f"'{key}' in {tf.path} sets a password fixed in the "
+                                "image (the same on every unit)", path=tf.path, root=tf.root,
+                                line=line, excerpt=shown, secret=value, redacted=redact(value),
+                                severity=Severity.MEDIUM, confidence="medium", properties=props))
+    examined = [Evidence(kind="note", ref="config-files",
+                         detail=f"{len(configs)} configuration files searched for password keys")]
+    inferred = {"preinstalled_passwords": True} if hits else {}
+    return CheckReport(hits=hits, examined=examined, inferred=inferred,
+                       summary=f"{len(configs)} configuration files examined")
+
+
+# ---- IOTB-CRED-006: passwords derived from public data ----------------------------------------
+
+_PUBLIC_SOURCE = re.compile(
+    r"(?i)(macaddr|mac_addr|hwaddr|ethaddr|wlanaddr|/sys/class/net/[^\s\"']*/address|"
+    r"\bifconfig\b[^|\n]*\|[^\n]*(?:hwaddr|ether)|\bget_?mac\b|\bserial(?:_?(?:no|num|number))?\b|"
+    r"\bsn\b|\bssid\b|\bboard_?id\b|\bdevice_?id\b|\bimei\b)")
+_COUNTER = re.compile(r"\$\(\(\s*\w+\s*\+\s*1\s*\)\)|\b(?:counter|count|idx|index)\b\s*\+\+")
+_PASSWORD_SINK = re.compile(
+    r"(?i)(\bchpasswd\b|\|\s*passwd\b|\bpasswd\s+\w|openssl\s+passwd|\bmkpasswd\b|"
+    r"[\w.]*(?:pass(?:word|wd)?|pwd|passphrase|psk|wpa_key)[\w.]*\s*=|"
+    r"uci\s+set\s+[\w.@\[\]-]*\.(?:key|password|passwd)\s*=|\blogin\s+-p\b)")
+_ASSIGN_VAR = re.compile(r"^\s*(?:local\s+|export\s+)?([A-Za-z_]\w*)=(.*)$")
+
+
+def _tainted_vars(lines: list[str]) -> set[str]:
+    """Shell variables whose value comes from a public identifier (directly or via others)."""
+    tainted: set[str] = set()
+    for _ in range(3):  # a few rounds reach values passed through helper variables
+        for line in lines:
+            m = _ASSIGN_VAR.match(line)
+            if not m:
+                continue
+            name, value = m.groups()
+            if name in tainted:
+                continue
+            if _PUBLIC_SOURCE.search(value) or any(
+                re.search(rf"\$\{{?{re.escape(v)}\b", value) for v in tainted
+            ):
+                tainted.add(name)
+    return tainted
+
+
+def _derivations(tf: TextFile) -> list[tuple[int, str, str]]:
+    if not _PASSWORD_SINK.search(tf.text):
+        return []
+    lines = tf.lines()
+    tainted = _tainted_vars(lines)
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if is_comment(line) or not _PASSWORD_SINK.search(line):
+            continue
+        rhs = line  # a pipe puts the value before the sink ("echo $pw | chpasswd")
+        source = _PUBLIC_SOURCE.search(rhs)
+        used = next((v for v in tainted if re.search(rf"\$\{{?{re.escape(v)}\b", rhs)), None)
+        if source is not None:
+            out.append((number, line, f"public identifier '{source.group(0)}'"))
+        elif used is not None:
+            out.append((number, line, f"variable ${used}, taken from a public identifier"))
+        elif _COUNTER.search(rhs):
+            out.append((number, line, "a counter"))
+    return out
+
+
+@check(CheckSpec(
+    id="IOTB-CRED-006",
+    title="Passwords derived from public identifiers or a counter",
+    severity=Severity.HIGH,
+    rationale=("A per-device password computed from the MAC address, serial number or SSID (or "
+               "numbered in sequence) can be computed by anyone who can read that identifier."),
+    remedy=("Generate per-device passwords from a cryptographic random source at "
+            "manufacturing and store them protected, never recomputable from public data."),
+    provisions=("etsi-en-303-645:5.1-2", "xiaomi-2.0:3.2.2", "tencent-qtx-001.1:5.3.2-3",
+                "owasp-isvs:V2.1.7", "owasp-isvs:V2.1.10"),
+    cwe=(1391, 330),
+    tags=("credentials",),
+))
+def find_derived_passwords(ctx: CheckContext) -> CheckReport:
+    scripts = [tf for tf in text_files(ctx)
+               if tf.entry.kind == "script" or tf.path.startswith(("/etc/init.d/", "/etc/rc",
+                                                                   "/etc/uci-defaults/"))
+               or tf.path.endswith((".sh", ".lua", ".py"))]
+    if not scripts:
+        return CheckReport(not_applicable="no scripts in the image")
+    hits = [
+        Hit(message=f"{tf.path} sets a password or key from {how}", path=tf.path, root=tf.root,
+            line=line, excerpt=excerpt(text), confidence="medium", properties={"source": how})
+        for tf in scripts for line, text, how in _derivations(tf)
+    ]
+    return CheckReport(hits=hits, examined=[Evidence(kind="note", ref="scripts", detail=(
+        f"{len(scripts)} scripts searched for passwords built from MAC/serial/SSID/counters"))],
+        summary=f"{len(scripts)} scripts examined")
+
+
+CHECKS = (find_config_passwords, find_derived_passwords)

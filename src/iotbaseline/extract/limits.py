@@ -1,0 +1,66 @@
+"""Bounds on what one extraction may produce, so a hostile image cannot exhaust the machine.
+
+Hitting a bound stops the part of the extraction that hit it; the result records which bound
+and keeps everything extracted up to then (see ``ExtractionResult.limits_hit``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_total_bytes: int = 4 * 1024**3  # bytes written to the work directory, all stages
+    max_ratio: float = 200.0  # extracted bytes / input bytes
+    max_depth: int = 8  # nested containers (archive in archive …)
+    max_files: int = 200_000  # entries created in the work directory
+    extractor_timeout_s: float = 300.0  # wall time of one extractor run
+
+    def byte_budget(self, input_size: int) -> tuple[int, str]:
+        """The effective byte bound for this input and the name of the bound that sets it."""
+        by_ratio = int(max(input_size, 1) * self.max_ratio)
+        if by_ratio < self.max_total_bytes:
+            return by_ratio, "max_ratio"
+        return self.max_total_bytes, "max_total_bytes"
+
+
+class LimitHit(Exception):
+    """A bound in ``Limits`` was reached; ``bound`` names it (``max_files`` …)."""
+
+    def __init__(self, bound: str, message: str) -> None:
+        super().__init__(message)
+        self.bound = bound
+
+
+@dataclass
+class Budget:
+    """Running account of one extraction against its limits (shared by all stages)."""
+
+    limits: Limits
+    input_size: int
+    bytes_written: int = 0
+    files_written: int = 0
+    _deadline: float = field(default=0.0)
+
+    def start_extractor(self) -> None:
+        self._deadline = time.monotonic() + self.limits.extractor_timeout_s
+
+    def check_time(self, what: str) -> None:
+        if self._deadline and time.monotonic() > self._deadline:
+            raise LimitHit(
+                "extractor_timeout_s",
+                f"{what} took longer than {self.limits.extractor_timeout_s:g} s",
+            )
+
+    def add_bytes(self, count: int) -> None:
+        self.bytes_written += count
+        bound, name = self.limits.byte_budget(self.input_size)
+        if self.bytes_written > bound:
+            raise LimitHit(name, f"extracted data exceeds {bound} bytes ({name})")
+
+    def add_file(self) -> None:
+        self.files_written += 1
+        if self.files_written > self.limits.max_files:
+            raise LimitHit("max_files", f"more than {self.limits.max_files} entries extracted")

@@ -1,0 +1,236 @@
+"""``extract_image``: one firmware file or directory in, root filesystem(s) and a report out.
+
+Order of work: refuse unusable input (the only exception raised); Intel HEX / S-record →
+flat binary; otherwise the fast path (vendor header + SquashFS by magic); if that yields no
+root filesystem, unblob with our handlers in a bounded child process; then bring every
+extracted tree under our safety rules, find and label the roots, and write ``modes.json``.
+Every problem on the way is an entry in ``ExtractionResult.errors``, never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from iotbaseline.extract.carve import Tree, carve_image
+from iotbaseline.extract.flat import FlatImageError, convert_flat, sniff_flat
+from iotbaseline.extract.limits import Budget, Limits
+from iotbaseline.extract.modes import write_modes
+from iotbaseline.extract.roots import MIN_SCORE, find_roots, label_roots, root_score
+from iotbaseline.extract.safe_fs import ModeEntry, ModeManifest
+from iotbaseline.extract.sanitize import sanitize_tree
+from iotbaseline.extract.unblob_backend import run_unblob
+from iotbaseline.model import Chunk, ExtractionError, ExtractionResult, RootFilesystem
+
+Progress = Callable[[str], None]
+
+ARCHIVE_MAGICS = (
+    (0, b"\x1f\x8b", "gzip"), (0, b"BZh", "bzip2"), (0, b"\xfd7zXZ\x00", "xz"),
+    (0, b"PK\x03\x04", "zip"), (0, b"7z\xbc\xaf\x27\x1c", "7z"), (0, b"\x28\xb5\x2f\xfd", "zstd"),
+    (257, b"ustar", "tar"), (0, b"\x5d\x00\x00", "lzma"), (0, b"070701", "cpio"),
+    (0, b"070707", "cpio"), (0, b"\xc7\x71", "cpio"),
+)
+_CHUNK_DIR = re.compile(r"^(\d+)-(\d+)\.(.+)_extract$")
+
+
+class ExtractError(Exception):
+    """The input cannot be used at all (missing, unreadable, not a file or directory)."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sniff_archive(head: bytes) -> str | None:
+    for offset, magic, name in ARCHIVE_MAGICS:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    return None
+
+
+def extract_image(
+    source: Path,
+    work_dir: Path,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> ExtractionResult:
+    limits = limits or Limits()
+    say: Progress = progress or (lambda _message: None)
+    started = time.monotonic()
+    source, work_dir = Path(source), Path(work_dir)
+    if not source.exists() and not source.is_symlink():
+        raise ExtractError(f"{source}: no such file or directory")
+    if source.is_dir():
+        result = _directory_input(source, work_dir)
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+    if not source.is_file():
+        raise ExtractError(f"{source}: not a regular file or directory")
+    try:
+        handle = source.open("rb")
+    except OSError as exc:
+        raise ExtractError(f"{source}: cannot be read ({exc.strerror})") from exc
+    with handle:
+        head = handle.read(512)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = work_dir.resolve()
+    size = source.stat().st_size
+    result = ExtractionResult(input=str(source), input_sha256=_sha256(source), input_size=size,
+                              work_dir=str(work_dir))
+    if size == 0:
+        result.input_kind = "image"
+        result.errors.append(ExtractionError(stage="input", path=source.name, size=0,
+                                             message="the input file is empty (0 bytes)"))
+    elif (flat := sniff_flat(head)) is not None:
+        result.input_kind = flat
+        say(f"converting {flat} to a flat binary")
+        _flat_input(source, flat, work_dir, limits, result)
+    else:
+        archive = _sniff_archive(head)
+        result.input_kind = "archive" if archive else "image"
+        _image_input(source, work_dir, limits, result, say, try_fast_path=archive is None)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+# ---- inputs -----------------------------------------------------------------------------
+def _directory_input(source: Path, work_dir: Path) -> ExtractionResult:
+    """An unpacked root used in place: nothing copied, unreadable entries reported."""
+    root = source.resolve()
+    result = ExtractionResult(input=str(source), input_kind="directory", work_dir=str(work_dir))
+    score = root_score(root)
+    result.roots.append(RootFilesystem(label="rootfs", path=str(root), score=score,
+                                       provenance=[f"directory {root}"]))
+    if score < MIN_SCORE:
+        result.errors.append(ExtractionError(
+            stage="roots", path=str(root),
+            message=f"directory does not look like a root filesystem (score {score:g}); used as given"))
+    for problem in _unreadable(root):
+        result.errors.append(ExtractionError(stage="input", path=problem[0], message=problem[1]))
+    return result
+
+
+def _unreadable(top: Path) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError as exc:
+            found.append((str(directory), f"directory cannot be listed ({exc.strerror})"))
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False) and not os.access(entry.path, os.R_OK):
+                found.append((entry.path, "file cannot be read by this user; not analysed"))
+    return found
+
+
+def _flat_input(source: Path, kind: str, work_dir: Path, limits: Limits,
+                result: ExtractionResult) -> None:
+    bound, _name = limits.byte_budget(source.stat().st_size)
+    try:
+        target, segments = convert_flat(source, kind, work_dir / "flat", bound)
+    except FlatImageError as exc:
+        result.errors.append(ExtractionError(stage=kind, path=source.name, message=str(exc)))
+        return
+    result.flat_images.append(str(target))
+    for start, end in segments:
+        result.chunks.append(Chunk(start=start, end=end, kind=kind, parent=source.name,
+                                   extracted_to=str(target.relative_to(work_dir)),
+                                   note="address range copied into the flat binary"))
+
+
+def _image_input(source: Path, work_dir: Path, limits: Limits, result: ExtractionResult,
+                 say: Progress, try_fast_path: bool) -> None:
+    trees: list[Tree] = []
+    size = result.input_size or 0
+    if try_fast_path:
+        say("looking for vendor headers and SquashFS")
+        fast_dir = work_dir / (source.name + ".extract")
+        with source.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            carved = carve_image(data, source.name, fast_dir, work_dir, Budget(limits, size))
+        if any(find_roots(tree.path) for tree in carved.trees if tree.path.is_dir()):
+            result.chunks += carved.chunks
+            result.errors += carved.errors
+            result.limits_hit += carved.limits_hit
+            trees = carved.trees
+        else:
+            shutil.rmtree(fast_dir, ignore_errors=True)
+            result.errors += [e for e in carved.errors if e.stage == "limits"]
+            result.limits_hit += carved.limits_hit
+    if not trees and not result.limits_hit:
+        say("carving with unblob")
+        trees = _unblob(source, work_dir, limits, result)
+    _select_roots(trees, work_dir, result)
+
+
+def _unblob(source: Path, work_dir: Path, limits: Limits, result: ExtractionResult) -> list[Tree]:
+    run = run_unblob(source, work_dir, limits, result.input_size or 0)
+    result.chunks += run.chunks
+    result.errors += run.errors
+    result.limits_hit += [hit for hit in run.limits_hit if hit not in result.limits_hit]
+    if not run.extract_root.is_dir():
+        return []
+    report = sanitize_tree(run.extract_root)
+    for problem in report.problems:
+        result.errors.append(ExtractionError(stage="safety", message=problem))
+    manifest = report.manifest
+    for sidecar in run.squashfs_manifests:  # the image's own modes beat what is on disk
+        try:
+            prefix = "/" + str(Path(sidecar["dir"]).relative_to(run.extract_root))
+        except (KeyError, ValueError):
+            continue
+        for path, entry in sidecar.get("entries", {}).items():
+            key = prefix if path == "/" else prefix + path
+            manifest.entries[key] = ModeEntry.from_json(entry)
+    return [Tree(run.extract_root, [source.name], manifest)]
+
+
+# ---- roots ------------------------------------------------------------------------------
+def _provenance(base: list[str], tree: Tree, root: Path) -> list[str]:
+    chain = list(base)
+    for part in root.relative_to(tree.path).parts:
+        match = _CHUNK_DIR.match(part)
+        if match:
+            start, end, handler = int(match[1]), int(match[2]), match[3]
+            chain.append(f"offset {start:#x}-{end:#x}: {handler}")
+        elif part.endswith("_extract"):
+            chain.append(f"{part[: -len('_extract')]}: extracted")
+        else:
+            chain.append(part)
+    return chain
+
+
+def _select_roots(trees: list[Tree], work_dir: Path, result: ExtractionResult) -> None:
+    candidates: list[tuple[Path, float, Tree]] = []
+    for tree in trees:
+        if tree.path.is_dir():
+            candidates += [(path, score, tree) for path, score in find_roots(tree.path)]
+    candidates.sort(key=lambda item: (-item[1], str(item[0])))
+    labels = label_roots(len(candidates))
+    for label, (path, score, tree) in zip(labels, candidates, strict=False):
+        provenance = _provenance(tree.provenance, tree, path)
+        result.roots.append(RootFilesystem(label=label, path=str(path), score=score,
+                                           provenance=provenance))
+        manifest = tree.manifest or ModeManifest()
+        rel = "/" + str(path.relative_to(tree.path)) if path != tree.path else ""
+        write_modes(path, label, manifest.rebased(rel))
+    if not candidates and not result.flat_images:
+        result.errors.append(ExtractionError(
+            stage="roots", path=Path(result.input).name,
+            message="no root filesystem found (no extracted tree has etc/, bin/, lib/, init …)"))

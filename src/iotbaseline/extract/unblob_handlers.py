@@ -1,0 +1,201 @@
+"""Our handlers for unblob: SquashFS through our own extractor, plus vendor containers
+unblob does not carve (TP-Link v1 firmware header, U-Boot legacy uImage).
+
+unblob's SquashFS handlers call ``sasquatch``, which no distribution ships; ours keep
+unblob's chunk detection and swap the extractor for ``extract_squashfs``. The manifest of
+original modes is written as JSON into ``IOTB_MODES_DIR`` (set by the worker) so the parent
+process can build ``modes.json`` for each root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tarfile
+from pathlib import Path
+
+from unblob.file_utils import File, InvalidInputFormat
+from unblob.handlers import BUILTIN_HANDLERS
+from unblob.handlers.archive import tar as unblob_tar
+from unblob.handlers.filesystem import squashfs as unblob_squashfs
+from unblob.models import (
+    ExtractError,
+    Extractor,
+    ExtractResult,
+    Handler,
+    HandlerDoc,
+    HandlerType,
+    Handlers,
+    HexString,
+    Reference,
+    Regex,
+    ValidChunk,
+)
+from unblob.report import ExtractionProblem, UnknownError
+
+from iotbaseline.extract.headers import parse_tplink, parse_uimage
+from iotbaseline.extract.limits import Budget, Limits
+from iotbaseline.extract.safe_fs import ModeManifest
+from iotbaseline.extract.squashfs.extract import extract_squashfs
+from iotbaseline.extract.squashfs.reader import SquashfsError
+from iotbaseline.extract.tar import extract_tar
+from iotbaseline.extract.unblob_backend import LIMITS_ENV, MODES_DIR_ENV
+
+
+
+def _limits() -> Limits:
+    raw = os.environ.get(LIMITS_ENV)
+    return Limits(**json.loads(raw)) if raw else Limits()
+
+
+class PySquashfsExtractor(Extractor):
+    """SquashFS 2/3/4, both byte orders, vendor LZMA layouts, in Python."""
+
+    def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
+        data = inpath.read_bytes()
+        budget = Budget(_limits(), len(data))
+        try:
+            outcome = extract_squashfs(data, 0, outdir, budget)
+        except SquashfsError as exc:
+            raise ExtractError(UnknownError(exception=exc)) from exc
+        _write_sidecar(outdir, outcome.manifest, outcome.description)
+        problems = [
+            ExtractionProblem(problem=message, resolution="entry skipped")
+            for message in outcome.errors
+        ]
+        if outcome.limit is not None:
+            problems.append(ExtractionProblem(problem=str(outcome.limit),
+                                              resolution=f"limit {outcome.limit.bound} reached"))
+        return ExtractResult(reports=problems)
+
+
+def _write_sidecar(outdir: Path, manifest: ModeManifest, description: str) -> None:
+    """Hand the image's modes to the parent process (see ``unblob_backend``)."""
+    modes_dir = os.environ.get(MODES_DIR_ENV)
+    if not modes_dir:
+        return
+    name = hashlib.sha256(str(outdir).encode()).hexdigest()[:16] + ".json"
+    payload = {
+        "dir": str(outdir),
+        "description": description,
+        "entries": {k: v.as_json() for k, v in manifest.entries.items()},
+    }
+    Path(modes_dir, name).write_text(json.dumps(payload))
+
+
+class PyTarExtractor(Extractor):
+    """Tar with links kept exactly as stored (see ``iotbaseline.extract.tar``)."""
+
+    def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
+        budget = Budget(_limits(), inpath.stat().st_size)
+        try:
+            outcome = extract_tar(inpath, outdir, budget)
+        except (tarfile.TarError, OSError) as exc:
+            raise ExtractError(UnknownError(exception=exc)) from exc
+        _write_sidecar(outdir, outcome.manifest, "tar")
+        problems = [ExtractionProblem(problem=m, resolution="entry skipped") for m in outcome.errors]
+        if outcome.limit is not None:
+            problems.append(ExtractionProblem(problem=str(outcome.limit),
+                                              resolution=f"limit {outcome.limit.bound} reached"))
+        return ExtractResult(reports=problems)
+
+
+def _with_extractor(handler: type[Handler], extractor: Extractor) -> type[Handler]:
+    return type(handler.__name__, (handler,), {"EXTRACTOR": extractor})
+
+
+class _PartsExtractor(Extractor):
+    """Split a container into its named parts; unblob then recurses into each part."""
+
+    def __init__(self, parser_name: str) -> None:
+        self.parser_name = parser_name
+
+    def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
+        data = inpath.read_bytes()
+        parser = {"tplink": parse_tplink, "uimage": parse_uimage}[self.parser_name]
+        header = parser(data)
+        if header is None:
+            raise ExtractError(ExtractionProblem(problem="header no longer parses",
+                                                 resolution="not extracted"))
+        outdir.mkdir(parents=True, exist_ok=True)
+        (outdir / "header.bin").write_bytes(data[: header.size])
+        last = header.size
+        for name, start, end in header.parts:
+            (outdir / f"{name}.bin").write_bytes(data[start:end])
+            last = max(last, end)
+        if last < len(data):
+            (outdir / f"after-{last:#x}.bin").write_bytes(data[last:])
+        return ExtractResult(reports=[])
+
+
+class TPLinkV1Handler(Handler):
+    NAME = "iotb_tplink_v1"
+    PATTERNS = [Regex(r"\x01\x00\x00\x00(TP-LINK|OpenWrt)")]
+    EXTRACTOR = _PartsExtractor("tplink")
+    DOC = HandlerDoc(
+        name="TP-Link v1 firmware header",
+        description="512-byte header (vendor, version, hardware id, MD5, kernel and rootfs "
+        "offsets) in front of TP-Link router images and OpenWrt factory images for them.",
+        handler_type=HandlerType.ARCHIVE,
+        vendor="TP-Link",
+        references=[Reference(title="OpenWrt mktplinkfw", url="https://openwrt.org/")],
+        limitations=["v2 headers are not parsed"],
+    )
+
+    def calculate_chunk(self, file: File, start_offset: int) -> ValidChunk | None:
+        file.seek(start_offset)
+        header = parse_tplink(file.read(64 * 1024 * 1024))
+        if header is None:
+            raise InvalidInputFormat("not a TP-Link v1 header")
+        file.seek(start_offset + 124)
+        (fw_length,) = struct.unpack(">I", file.read(4))
+        size = file.size() - start_offset
+        end = start_offset + (fw_length if 512 < fw_length <= size else size)
+        return ValidChunk(start_offset=start_offset, end_offset=end)
+
+
+class UImageHandler(Handler):
+    NAME = "iotb_uimage"
+    PATTERNS = [HexString("27 05 19 56")]
+    EXTRACTOR = _PartsExtractor("uimage")
+    DOC = HandlerDoc(
+        name="U-Boot legacy uImage",
+        description="64-byte big-endian header (magic 0x27051956, size, load address, "
+        "compression, name) followed by one payload.",
+        handler_type=HandlerType.ARCHIVE,
+        vendor="DENX",
+        references=[Reference(title="U-Boot image.h", url="https://source.denx.de/u-boot")],
+        limitations=["multi-file uImages are kept as one payload"],
+    )
+
+    def calculate_chunk(self, file: File, start_offset: int) -> ValidChunk | None:
+        file.seek(start_offset)
+        head = file.read(64)
+        if len(head) < 64:
+            raise InvalidInputFormat("truncated uImage header")
+        (size,) = struct.unpack_from(">I", head, 12)
+        end = start_offset + 64 + size
+        if end > file.size():
+            raise InvalidInputFormat("uImage payload runs past the file")
+        return ValidChunk(start_offset=start_offset, end_offset=end)
+
+
+_SQUASHFS = {
+    getattr(unblob_squashfs, name)
+    for name in dir(unblob_squashfs)
+    if name.startswith("SquashFS") and name.endswith("Handler")
+}
+
+
+def build_handlers() -> Handlers:
+    """unblob's handlers with ours: SquashFS swapped, vendor containers added."""
+    ours: list[type[Handler]] = [TPLinkV1Handler, UImageHandler]
+    for handler in BUILTIN_HANDLERS:
+        if handler in _SQUASHFS:
+            handler = _with_extractor(handler, PySquashfsExtractor())
+        elif handler in (unblob_tar.TarUstarHandler, unblob_tar.TarUnixHandler):
+            handler = _with_extractor(handler, PyTarExtractor())
+        ours.append(handler)
+    return tuple(ours)

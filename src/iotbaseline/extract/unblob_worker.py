@@ -1,0 +1,79 @@
+"""Child process that runs unblob on one file (``python -m iotbaseline.extract.unblob_worker``).
+
+Runs in its own process group so the parent can stop it (and the tools it started) when a
+bound is reached, and inside unblob's Landlock sandbox where the kernel offers it, so the
+extractors it calls can only write below the work directory. unblob's symlink "fixing"
+(which rewrites absolute links) is replaced by a permissions-only pass: we keep links as
+stored and confine them later.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    import unblob.extractors.command as command
+    import unblob.processing as processing
+    from unblob.extractor import fix_permission
+    from unblob.processing import ExtractionConfig, process_file
+    from unblob.sandbox import Sandbox
+
+    from iotbaseline.extract.unblob_handlers import build_handlers
+
+    command.COMMAND_TIMEOUT = spec["timeout"]
+
+    def keep_links_fix(outdir: Path, task_result: object) -> None:
+        if not outdir.exists():
+            return
+        for path in [outdir, *outdir.rglob("*")]:
+            fix_permission(path)
+
+    processing.fix_extracted_directory = keep_links_fix
+    _keep_symlinks_exact()
+    config = ExtractionConfig(
+        extract_root=Path(spec["extract_root"]),
+        randomness_depth=0,
+        max_depth=spec["max_depth"],
+        process_num=spec["processes"],
+        handlers=build_handlers(),
+        keep_extracted_chunks=False,
+        verbose=0,
+    )
+    report = Path(spec["report"])
+    log = Path(spec["log"])
+    log.touch()
+    _quiet_logging(log)
+    sandbox = Sandbox(config, log, report)
+    sandbox.run(process_file, config, Path(spec["input"]), report)
+    return 0
+
+
+def _keep_symlinks_exact() -> None:
+    """unblob's FileSystem rewrites absolute link targets; create them as stored instead.
+
+    Safe because FileSystem resolves every later write path and redirects any that would
+    leave the output directory, so a link is never written through to the outside."""
+    from unblob.file_utils import FileSystem
+
+    def create_symlink(self: FileSystem, src: Path, dst: Path) -> None:
+        target = self._get_extraction_path(dst, "create_symlink")
+        if target.is_symlink() or target.exists():
+            return
+        self._ensure_parent_dir(target)
+        target.symlink_to(src)
+
+    FileSystem.create_symlink = create_symlink  # type: ignore[method-assign]
+
+
+def _quiet_logging(log: Path) -> None:
+    from unblob.logging import configure_logger
+
+    configure_logger(verbosity_level=0, extract_root=log.parent, log_path=log)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,406 @@
+"""Component identification: package databases + version signatures + kernel evidence.
+
+``identify_components(index)`` returns one Component per (name, version) with the evidence of
+every source merged; a component seen both in a package database and in a binary gets higher
+confidence. Compilers named in ELF ``.comment`` sections are returned with kind
+``"build-tool"`` and no CPE: they are build facts, not software on the device
+(see ``runtime_components``).
+
+Speed: each file is read at most once (``FileIndex.read_bytes`` with a limit); only ELF files,
+kernel modules/images and files a signature names are read; signature regexes run only after
+a literal anchor was found in the bytes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iotbaseline.inventory.index import FileIndex
+from iotbaseline.model import Component, ComponentEvidence, FileEntry
+from iotbaseline.sbom.kernel import WEIGHTS as KERNEL_WEIGHTS
+from iotbaseline.sbom.kernel import (
+    KernelHint,
+    decide_kernel,
+    hints_from_bytes,
+    kernel_payloads,
+    uimage_names,
+)
+from iotbaseline.sbom.naming import component_ref, make_cpe, make_purl
+from iotbaseline.sbom.packages import OsRelease, PackageRecord, read_os_release, read_packages
+from iotbaseline.sbom.signatures import Signature, SignatureSet, load_signatures
+from iotbaseline.sbom.versions import normalise_hostap, upstream_from_package
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_KERNEL_IMAGE_BYTES = 64 * 1024 * 1024
+MAX_EVIDENCE_PER_COMPONENT = 25
+
+# Confidence of one piece of evidence by how it was found; combined as 1 - Π(1 - c).
+METHOD_CONFIDENCE = {
+    "package": 0.8,
+    "signature": 0.7,
+    "kernel": 0.7,
+    "filename": 0.5,
+    "os": 0.8,
+    "elf-comment": 0.6,
+}
+
+_KERNEL_IMAGE_NAMES = re.compile(
+    r"^(?:vmlinu[xz].*|[zbu]Image.*|.*kernel.*|.*\.uimage|.*\.ubi|openwrt-.*-(?:kernel|uImage).*)$",
+    re.IGNORECASE,
+)
+_MODULE_SUFFIX = (".ko", ".o")
+_COMMENT = re.compile(rb"GCC: \(([^)\x00\n]{0,120})\) (\d+\.\d+(?:\.\d+)?)|clang version (\d+\.\d+(?:\.\d+)?)")
+_LIBC_FLAVOURS = (
+    (re.compile(r"(?:lib|ld)-?uClibc-(1\.\d+\.\d+)\.so"), "uclibc-ng"),
+    (re.compile(r"(?:lib|ld)-?uClibc-(0\.\d+\.\d+(?:\.\d+)?)\.so"), "uclibc"),
+    (re.compile(r"ld-musl-"), "musl"),
+    (re.compile(r"/libc-2\.\d+"), "glibc"),
+)
+# opkg packages that are parts of another component rather than components of their own
+_KERNEL_PACKAGE = "kernel"
+
+
+@dataclass
+class _Draft:
+    name: str
+    version: str | None
+    kind: str = "application"
+    sig: Signature | None = None
+    cpe: str | None = None
+    purl: str | None = None
+    purl_rank: int = 9  # lower wins (the package that IS the component beats a sub-package)
+    evidence: list[ComponentEvidence] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)  # METHOD_CONFIDENCE keys seen
+    notes: list[str] = field(default_factory=list)
+    dropped_evidence: int = 0
+
+    def add(self, ev: ComponentEvidence, source: str) -> None:
+        self.sources.add(source)
+        if any(e.path == ev.path and e.method == ev.method and e.root == ev.root for e in self.evidence):
+            return
+        if len(self.evidence) >= MAX_EVIDENCE_PER_COMPONENT:
+            self.dropped_evidence += 1
+            return
+        self.evidence.append(ev)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+class _Collector:
+    """Drafts keyed by (name, version); merging happens on add."""
+
+    def __init__(self, sigs: SignatureSet) -> None:
+        self.sigs = sigs
+        self.drafts: dict[tuple[str, str | None], _Draft] = {}
+
+    def draft(self, name: str, version: str | None, sig: Signature | None, kind: str | None = None) -> _Draft:
+        key = (name, version)
+        d = self.drafts.get(key)
+        if d is None:
+            d = _Draft(name, version, kind or (sig.kind if sig else "application"), sig)
+            if sig and sig.cpe_vendor and sig.cpe_product:
+                part = "o" if d.kind == "operating-system" else "a"
+                d.cpe = make_cpe(sig.cpe_vendor, sig.cpe_product, version, part)
+            self.drafts[key] = d
+        return d
+
+    def add_signature_version(self, sig: Signature, raw_version: str, ev: ComponentEvidence,
+                              source: str) -> None:
+        version, note = _normalise(sig, raw_version)
+        d = self.draft(sig.name, version, sig)
+        d.add(ev, source)
+        if note:
+            d.note(note)
+
+
+def _normalise(sig: Signature, version: str) -> tuple[str, str | None]:
+    if sig.version_scheme == "hostap":
+        return normalise_hostap(version)
+    return version, None
+
+
+def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -> list[Component]:
+    """All components of every root in ``index`` (build tools included, kind "build-tool").
+
+    ``extra_blobs`` are files outside the roots that the extractor carved (a kernel partition,
+    the image itself): they are searched for the kernel banner only. ``index.flat_images``
+    are treated the same way.
+    """
+    sigs = load_signatures()
+    col = _Collector(sigs)
+    build_tools: dict[tuple[str, str], _Draft] = {}
+    blob_hints = _blob_kernel_hints(sigs, [Path(p) for p in (*extra_blobs, *index.flat_images)])
+    for root in index.roots:
+        _identify_root(index, root.label, sigs, col, build_tools, blob_hints)
+    drafts = list(col.drafts.values()) + list(build_tools.values())
+    return _finish(drafts)
+
+
+def runtime_components(components: Iterable[Component]) -> list[Component]:
+    """What runs on the device: everything except build facts (compilers from .comment)."""
+    return [c for c in components if c.kind != "build-tool"]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collector,
+                   build_tools: dict[tuple[str, str], _Draft], blob_hints: list[KernelHint]) -> None:
+    kernel_sig = sigs.kernel()
+    kernel_hints: list[KernelHint] = [
+        KernelHint(h.version, h.local, h.method, h.path, root, h.match, h.sha256) for h in blob_hints
+    ]
+    packages = read_packages(index, root)
+    libc_flavour = _libc_flavour(index, root)
+    for pkg in packages:
+        _add_package(col, sigs, pkg, root, libc_flavour, kernel_hints)
+    for osr in read_os_release(index, root):
+        _add_os(col, osr, root)
+
+    for entry in index.iter(root=root):
+        if entry.kind in ("directory", "symlink", "special"):
+            if entry.kind == "directory" and entry.path.startswith("/lib/modules/"):
+                for rx in kernel_sig.path_patterns:
+                    m = rx.match(entry.path)
+                    if m:
+                        kernel_hints.append(KernelHint(m.group(1), m.group(2) or "", "kernel-modules-dir",
+                                                       entry.path, root, entry.path))
+            continue
+        base = posixpath.basename(entry.path)
+        for sig, version in sigs.scan_path(entry.path):
+            ev = ComponentEvidence(path=entry.path, root=root, method=f"filename:{sig.name}",
+                                   match=base, sha256=entry.sha256)
+            col.add_signature_version(sig, version, ev, "filename")
+        is_module = entry.kind == "kernel_module" or (
+            base.endswith(_MODULE_SUFFIX) and entry.kind in ("elf", "kernel_module"))
+        is_kernel_image = entry.kind == "kernel_image" or (
+            entry.kind in ("data", "elf") and _KERNEL_IMAGE_NAMES.match(base) is not None
+            and not base.endswith((".so", ".ko", ".o")) and "/lib/modules/" not in entry.path)
+        wanted_by_name = sigs.names_file(base)
+        if not (entry.kind == "elf" or is_module or is_kernel_image or wanted_by_name):
+            continue
+        limit = MAX_KERNEL_IMAGE_BYTES if is_kernel_image else MAX_FILE_BYTES
+        data = index.read_bytes(entry, limit=limit)
+        if not data:
+            continue
+        if is_module:
+            kernel_hints.extend(hints_from_bytes(kernel_sig, data, ("vermagic", "kernel_version"),
+                                                 entry.path, root, entry.sha256))
+            continue
+        if is_kernel_image:
+            kernel_hints.extend(_image_hints(kernel_sig, data, entry.path, root, entry.sha256))
+            continue
+        for hit in sigs.scan_bytes(data, base):
+            ev = ComponentEvidence(path=entry.path, root=root, method=f"signature:{hit.signature.name}",
+                                   match=hit.matched[:200], sha256=entry.sha256)
+            col.add_signature_version(hit.signature, hit.version, ev, "signature")
+        if entry.kind == "elf":
+            _build_tools_of(entry, data, root, build_tools)
+            if b"Linux version " in data:  # an uncompressed vmlinux inside the root
+                kernel_hints.extend(hints_from_bytes(kernel_sig, data, ("banner",), entry.path,
+                                                     root, entry.sha256))
+
+    decision = decide_kernel(kernel_hints)
+    if decision is not None:
+        d = col.draft(kernel_sig.name, decision.version, kernel_sig, "operating-system")
+        for h in sorted(decision.hints, key=lambda h: -KERNEL_WEIGHTS.get(h.method, 1.0)):
+            d.add(ComponentEvidence(path=h.path, root=h.root, method=h.method, match=h.match,
+                                    sha256=h.sha256), "kernel" if h.method != "kernel-package" else "package")
+        locals_ = sorted({h.local for h in decision.hints if h.local})
+        if locals_:
+            d.note("local version suffix: " + ", ".join(locals_))
+        for note in decision.notes:
+            d.note(note)
+
+
+def _add_package(col: _Collector, sigs: SignatureSet, pkg: PackageRecord, root: str,
+                 libc_flavour: tuple[str, str | None] | None, kernel_hints: list[KernelHint]) -> None:
+    upstream = upstream_from_package(pkg.version, pkg.manager)
+    ev = ComponentEvidence(path=pkg.db_path, root=root, method=pkg.method,
+                           match=f"{pkg.name} {pkg.version}")
+    if pkg.name == _KERNEL_PACKAGE or pkg.name.startswith(("kmod-", "linux-image-")):
+        if pkg.name.startswith("linux-image-") and pkg.manager == "dpkg":
+            upstream = pkg.name.removeprefix("linux-image-").split("-", 1)[0]
+        m = re.match(r"(\d+\.\d+(?:\.\d+){0,2})", upstream)
+        if m:
+            method = "kernel-package" if not pkg.name.startswith("kmod-") else "kernel-module-package"
+            kernel_hints.append(KernelHint(m.group(1), "", method, pkg.db_path, root,
+                                           f"{pkg.name} {pkg.version}"))
+        return
+    matched = sigs.for_package(pkg.name)
+    if pkg.name == "libc":
+        flavour = _libc_from_list(pkg.files) or libc_flavour
+        if flavour:
+            matched = [sigs.by_name[flavour[0]]]
+    purl = _package_purl(pkg)
+    if not matched:
+        d = col.draft(pkg.name, upstream, None, "library" if pkg.name.startswith("lib") else "application")
+        d.add(ev, "package")
+        if (d.purl_rank, d.purl) > (0, purl):
+            d.purl, d.purl_rank = purl, 0
+        if upstream != pkg.version:
+            d.note(f"package version {pkg.version}")
+        return
+    for sig in matched:
+        version, note = _normalise(sig, upstream)
+        d = col.draft(sig.name, version, sig)
+        d.add(ev, "package")
+        rank = 0 if pkg.name == sig.name else (1 if pkg.name.startswith(sig.name) else 2)
+        if rank < d.purl_rank:
+            d.purl, d.purl_rank = purl, rank
+        if note:
+            d.note(note)
+        d.note(f"package {pkg.name} {pkg.version} ({pkg.manager})")
+
+
+def _package_purl(pkg: PackageRecord) -> str:
+    qualifiers = {"arch": pkg.arch} if pkg.arch else None
+    if pkg.manager in ("opkg", "ipkg"):
+        return make_purl("openwrt", pkg.name, pkg.version, qualifiers=qualifiers)
+    if pkg.manager == "dpkg":
+        return make_purl("deb", pkg.name, pkg.version, namespace="debian", qualifiers=qualifiers)
+    return make_purl("generic", pkg.name, pkg.version, namespace=pkg.manager, qualifiers=qualifiers)
+
+
+def _add_os(col: _Collector, osr: OsRelease, root: str) -> None:
+    d = col.draft(osr.name, osr.version, None, "operating-system")
+    if osr.cpe_vendor and osr.cpe_product and d.cpe is None:
+        d.cpe = make_cpe(osr.cpe_vendor, osr.cpe_product, osr.version, "o")
+    d.add(ComponentEvidence(path=osr.source, root=root, method=osr.method, match=osr.detail[:200]), "os")
+    if osr.detail:
+        d.note(osr.detail)
+
+
+def _libc_flavour(index: FileIndex, root: str) -> tuple[str, str | None] | None:
+    for entry in index.glob("/lib/*", "/usr/lib/*", root=root):
+        for rx, name in _LIBC_FLAVOURS:
+            m = rx.search(entry.path)
+            if m:
+                return name, (m.group(1) if m.groups() else None)
+    return None
+
+
+def _libc_from_list(files: list[str]) -> tuple[str, str | None] | None:
+    for path in files:
+        for rx, name in _LIBC_FLAVOURS:
+            m = rx.search(path)
+            if m:
+                return name, (m.group(1) if m.groups() else None)
+    return None
+
+
+def _image_hints(kernel_sig: Signature, data: bytes, path: str, root: str | None,
+                 sha256: str | None) -> list[KernelHint]:
+    hints = hints_from_bytes(kernel_sig, data, ("banner",), path, root, sha256)
+    for name in uimage_names(data):
+        hints.extend(hints_from_bytes(kernel_sig, name.encode(), ("uimage",), path, root, sha256))
+    if not any(h.method == "kernel-banner" for h in hints):
+        for label, payload in kernel_payloads(data):
+            found = hints_from_bytes(kernel_sig, payload, ("banner",), f"{path}#{label}", root, sha256)
+            if found:
+                hints.extend(found)
+                break
+    return hints
+
+
+def _blob_kernel_hints(sigs: SignatureSet, blobs: list[Path]) -> list[KernelHint]:
+    hints: list[KernelHint] = []
+    kernel_sig = sigs.kernel()
+    for blob in blobs:
+        try:
+            with blob.open("rb") as fh:
+                data = fh.read(MAX_KERNEL_IMAGE_BYTES)
+        except OSError:
+            continue
+        hints.extend(_image_hints(kernel_sig, data, blob.name, None, None))
+    return hints
+
+
+def _build_tools_of(entry: FileEntry, data: bytes, root: str,
+                    build_tools: dict[tuple[str, str], _Draft]) -> None:
+    comments = list(entry.elf.comment) if entry.elf is not None and entry.elf.comment else []
+    texts = [c.encode("utf-8", "replace") for c in comments] if comments else (
+        [data] if b"GCC: (" in data or b"clang version" in data else [])
+    for text in texts:
+        for m in _COMMENT.finditer(text):
+            if m.group(3):
+                name, version, detail = "clang", m.group(3), m.group(0).decode("ascii", "replace")
+            else:
+                name, version = "gcc", m.group(2).decode()
+                detail = m.group(0).decode("ascii", "replace")
+            key = (name, version)
+            d = build_tools.get(key)
+            if d is None:
+                d = build_tools[key] = _Draft(name, version, "build-tool")
+                d.note("compiler named in ELF .comment sections: a build fact, not a component on the device")
+            d.add(ComponentEvidence(path=entry.path, root=root, method="elf-comment", match=detail[:200],
+                                    sha256=entry.sha256), "elf-comment")
+
+
+def _confidence(sources: set[str]) -> float:
+    remaining = 1.0
+    for s in sources:
+        remaining *= 1.0 - METHOD_CONFIDENCE.get(s, 0.5)
+    return round(1.0 - remaining, 3)
+
+
+def confidence_label(value: float) -> str:
+    return "high" if value >= 0.8 else "medium" if value >= 0.6 else "low"
+
+
+def evidence_confidence(component: Component) -> float:
+    """Numeric confidence (0..1) from the kinds of evidence behind a component."""
+    sources: set[str] = set()
+    for ev in component.evidence:
+        sources.add(_source_of(ev.method))
+    return _confidence(sources)
+
+
+def _source_of(method: str) -> str:
+    if method.startswith("signature:"):
+        return "signature"
+    if method.startswith("filename:"):
+        return "filename"
+    if method.startswith("kernel-package") or method.endswith(("-status", "-control", "-manifest")):
+        return "package"
+    if method.startswith("kernel-"):
+        return "kernel"
+    if method in ("openwrt-release", "os-release", "build.prop"):
+        return "os"
+    if method == "elf-comment":
+        return "elf-comment"
+    return "other"
+
+
+def _finish(drafts: list[_Draft]) -> list[Component]:
+    components: list[Component] = []
+    for d in sorted(drafts, key=lambda x: (x.kind == "build-tool", x.name, x.version or "")):
+        notes = list(d.notes)
+        if d.dropped_evidence:
+            notes.append(f"{d.dropped_evidence} more evidence item(s) not listed")
+        purl = d.purl
+        if purl is None:
+            ptype = d.sig.purl_type if d.sig else "generic"
+            purl = make_purl(ptype, d.name, d.version)
+        vendor = d.sig.cpe_vendor if d.sig else None
+        if vendor is None and d.cpe:
+            vendor = d.cpe.split(":")[3]
+        components.append(Component(
+            ref=component_ref(d.name, d.version),
+            name=d.name,
+            version=d.version,
+            vendor=vendor,
+            cpe=None if d.kind == "build-tool" else d.cpe,
+            purl=purl,
+            kind=d.kind,  # type: ignore[arg-type]
+            confidence=confidence_label(_confidence(d.sources)),  # type: ignore[arg-type]
+            evidence=d.evidence,
+            notes=notes,
+        ))
+    return components

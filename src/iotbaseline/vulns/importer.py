@@ -1,0 +1,328 @@
+"""Bulk import into the vulnerability database, fast and idempotent.
+
+NVD files are decompressed and decoded in worker processes (two cores here: decoding is pure
+CPU), which hand back plain tuples; the main process decides new/updated/unchanged by
+``lastModified`` and writes with ``executemany`` in one transaction with ``synchronous=OFF``.
+Into an empty database the lookup indexes are dropped first and built once at the end. A newer
+record replaces the old one (its index rows go with it); an equal one is unchanged; an older
+one is skipped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from iotbaseline.vulns import nvd, osv
+from iotbaseline.vulns.schema import INDEX_NAMES, INDEXES
+from iotbaseline.vulns.sources import LoadedFile, VulnDataError, kev_entries, load, osv_records
+
+if TYPE_CHECKING:
+    from iotbaseline.vulns.db import ImportStats, VulnDatabase
+
+MAX_ERRORS = 50
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, worker start-up costs more than it saves
+IN_FLIGHT = 3  # decoded files waiting for the writer: bounds memory
+
+Prepared = tuple[str, str, list[nvd.Prepared], list[str]]  # kind, path, records, errors
+
+
+def prepare_path(path: Path) -> tuple[str, Path, list[nvd.Prepared], list[str]]:
+    """Worker: read one file; decode NVD records into tuples. Other kinds go back undecoded."""
+    try:
+        loaded = load(path)
+    except VulnDataError as exc:
+        return "error", path, [], [str(exc)]
+    if loaded.kind == "nvd-feed":
+        try:
+            return "nvd", path, nvd.prepare_feed(loaded.data), []
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return "error", path, [], [f"{path}: not a valid NVD CVE API 2.0 file ({exc})"]
+    if loaded.kind == "nvd-lines":
+        records: list[nvd.Prepared] = []
+        errors: list[str] = []
+        for number, item in nvd.iter_lines(loaded.data):
+            if isinstance(item, str):
+                errors.append(f"{path}:{number}: {item}")
+            else:
+                records.append(item)
+        return "nvd", path, records, errors
+    return loaded.kind, path, [], []
+
+
+class _InlineExecutor(Executor):
+    """Runs work at submit time: small imports skip worker start-up."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def _executor(paths: list[Path]) -> Executor:
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            pass
+    workers = min(len(paths), os.cpu_count() or 1, 4)
+    if workers < 2 or total < PARALLEL_MIN_BYTES:
+        return _InlineExecutor()
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context(method))
+
+
+class Importer:
+    def __init__(self, db: VulnDatabase) -> None:
+        from iotbaseline.vulns.db import ImportStats
+
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.stats: ImportStats = ImportStats()
+        self._known: dict[tuple[str, str], tuple[int, str]] = {}
+        self._products: dict[tuple[str, str], int] = {}
+        self._new_products: list[tuple[int, str, str]] = []
+        self._stale: list[int] = []
+        self._next_rid = 1
+        self._bulk = False
+        self._sources_touched: set[str] = set()
+
+    # ---- transaction --------------------------------------------------------------------
+    def __enter__(self) -> Importer:
+        c = self.conn
+        c.execute("PRAGMA synchronous=OFF")
+        c.execute("PRAGMA temp_store=MEMORY")
+        c.execute("PRAGMA cache_size=-262144")
+        c.execute("BEGIN")
+        self._known = {
+            (source, vid): (rid, lm or "")
+            for rid, source, vid, lm in c.execute("SELECT rid, source, id, last_modified FROM vulns")
+        }
+        self._products = {(v, p): pid for pid, v, p in c.execute(
+            "SELECT pid, vendor, product FROM products")}
+        self._next_rid = (c.execute("SELECT MAX(rid) FROM vulns").fetchone()[0] or 0) + 1
+        self._bulk = not self._known
+        if self._bulk:
+            for name in INDEX_NAMES:
+                c.execute(f"DROP INDEX IF EXISTS {name}")
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        from iotbaseline.vulns.db import utc_now_text
+
+        c = self.conn
+        try:
+            if exc_type is not None:
+                c.execute("ROLLBACK")
+                for statement in INDEXES:
+                    c.execute(statement)
+                return
+            if self._stale:
+                c.execute("CREATE TEMP TABLE IF NOT EXISTS stale(rid INTEGER PRIMARY KEY)")
+                c.execute("DELETE FROM temp.stale")
+                c.executemany("INSERT OR IGNORE INTO temp.stale(rid) VALUES (?)",
+                              ((r,) for r in self._stale))
+                for table in ("vulns", "cpe_index", "osv_package", "osv_purl"):
+                    c.execute(f"DELETE FROM {table} WHERE rid IN (SELECT rid FROM temp.stale)")
+            for statement in INDEXES:
+                c.execute(statement)
+            now = utc_now_text()
+            for source in self._sources_touched:
+                c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                          (f"{source}.last_import", now))
+            c.execute("COMMIT")
+        finally:
+            c.execute("PRAGMA synchronous=NORMAL")
+
+    # ---- files --------------------------------------------------------------------------
+    def import_path(self, path: Path) -> None:
+        self.import_paths([path])
+
+    def import_paths(self, paths: Iterable[Path]) -> None:
+        """Import files in the given order; decoding runs ahead in workers, a few files deep."""
+        pending = list(paths)
+        executor = _executor(pending)
+        queue: deque[Future[tuple[str, Path, list[nvd.Prepared], list[str]]]] = deque()
+        try:
+            position = 0
+            while position < len(pending) or queue:
+                while position < len(pending) and len(queue) < IN_FLIGHT:
+                    queue.append(executor.submit(prepare_path, pending[position]))
+                    position += 1
+                kind, path, records, errors = queue.popleft().result()
+                for message in errors:
+                    self._error(message)
+                if kind == "error":
+                    continue
+                self._import_prepared(kind, path, records, len(errors))
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _import_prepared(self, kind: str, path: Path, records: list[nvd.Prepared],
+                         bad_lines: int) -> None:
+        before = (self.stats.new, self.stats.updated, self.stats.unchanged, self.stats.skipped)
+        if kind == "nvd":
+            self.stats.skipped += bad_lines
+            self.add_nvd(records)
+            source = "nvd"
+        else:
+            try:
+                loaded = load(path)
+                if kind in ("osv", "osv-zip"):
+                    self.add_osv(osv_records(loaded))
+                    source = "osv"
+                else:
+                    header, entries = kev_entries(loaded)
+                    self.add_kev(header, entries)
+                    source = "kev"
+            except VulnDataError as exc:
+                self._error(str(exc))
+                return
+        self.stats.files.append(str(path))
+        after = (self.stats.new, self.stats.updated, self.stats.unchanged, self.stats.skipped)
+        delta = [a - b for a, b in zip(after, before, strict=True)]
+        self.conn.execute(
+            "INSERT INTO imports(source, origin, at, new, updated, unchanged, skipped) "
+            "VALUES (?, ?, datetime('now'), ?, ?, ?, ?)", (source, str(path), *delta))
+
+    def _error(self, message: str) -> None:
+        if len(self.stats.errors) < MAX_ERRORS:
+            self.stats.errors.append(message)
+        elif len(self.stats.errors) == MAX_ERRORS:
+            self.stats.errors.append("… further errors not shown")
+
+    # ---- records ------------------------------------------------------------------------
+    def _admit(self, source: str, vid: str, last_modified: str) -> int | None:
+        """Decide new/updated/unchanged/older; return the row id to write, or None."""
+        prev = self._known.get((source, vid))
+        if prev is not None:
+            if last_modified == prev[1]:
+                self.stats.unchanged += 1
+                return None
+            if last_modified < prev[1]:
+                self.stats.skipped += 1
+                return None
+            self._stale.append(prev[0])
+            self.stats.updated += 1
+        else:
+            self.stats.new += 1
+        rid = self._next_rid
+        self._next_rid += 1
+        self._known[(source, vid)] = (rid, last_modified)
+        return rid
+
+    def _pid(self, vendor: str, product: str) -> int:
+        key = (vendor, product)
+        pid = self._products.get(key)
+        if pid is None:
+            pid = self._products[key] = len(self._products) + 1
+            self._new_products.append((pid, vendor, product))
+        return pid
+
+    def add_nvd(self, records: Iterable[nvd.Prepared]) -> None:
+        """Write prepared NVD records (from files or from the API client)."""
+        vuln_rows: list[tuple[Any, ...]] = []
+        index_rows: list[tuple[Any, ...]] = []
+        count = 0
+        admit, pid_of = self._admit, self._pid
+        for vid, lm, published, status, blob, entries in records:
+            count += 1
+            rid = admit("nvd", vid, lm)
+            if rid is None:
+                continue
+            vuln_rows.append((rid, vid, "nvd", published, lm, status, blob, None, None))
+            if status != "Rejected":
+                for vendor, product, versions, ranges in entries:
+                    index_rows.append((pid_of(vendor, product), rid, versions, ranges))
+        self._count("nvd", count)
+        self._write(vuln_rows)
+        self.conn.executemany(
+            "INSERT INTO cpe_index(pid, rid, versions, ranges) VALUES (?,?,?,?)", index_rows)
+
+    def _write(self, vuln_rows: list[tuple[Any, ...]]) -> None:
+        if self._new_products:
+            self.conn.executemany("INSERT INTO products(pid, vendor, product) VALUES (?,?,?)",
+                                  self._new_products)
+            self._new_products = []
+        self.conn.executemany(
+            "INSERT INTO vulns(rid, id, source, published, last_modified, status, data, aliases, "
+            "affected) VALUES (?,?,?,?,?,?,?,?,?)",
+            vuln_rows)
+
+    def _count(self, source: str, count: int) -> None:
+        self.stats.by_source[source] = self.stats.by_source.get(source, 0) + count
+        self._sources_touched.add(source)
+
+    def add_osv(self, records: Iterable[dict[str, Any]]) -> None:
+        vuln_rows: list[tuple[Any, ...]] = []
+        packages: list[tuple[str, str, int]] = []
+        purls: list[tuple[str, int]] = []
+        count = 0
+        for record in records:
+            count += 1
+            if not osv.is_osv_record(record):
+                self.stats.skipped += 1
+                self._error(f"not an OSV record (no id/modified), skipped: {str(record)[:80]}")
+                continue
+            row = osv.row_from_osv(record)
+            rid = self._admit("osv", row.id, row.last_modified)
+            if rid is None:
+                continue
+            blob = nvd.store_record(row.descriptions, row.metrics, row.weaknesses, row.refs)
+            vuln_rows.append((rid, row.id, "osv", row.published, row.last_modified,
+                              "Withdrawn" if row.withdrawn else "", blob, row.aliases,
+                              row.affected))
+            if not row.withdrawn:
+                packages.extend((eco, name, rid) for eco, name in row.packages)
+                purls.extend((p, rid) for p in row.purls)
+        self._count("osv", count)
+        self._write(vuln_rows)
+        self.conn.executemany("INSERT INTO osv_package(ecosystem, name, rid) VALUES (?,?,?)",
+                              packages)
+        self.conn.executemany("INSERT INTO osv_purl(purl, rid) VALUES (?,?)", purls)
+
+    def add_kev(self, header: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+        c = self.conn
+        existing = {cve: tuple(rest) for cve, *rest in c.execute(
+            "SELECT cve, date_added, due_date, ransomware, vendor, product, name FROM kev")}
+        rows = []
+        for e in entries:
+            row = (str(e.get("dateAdded", "")), str(e.get("dueDate", "")),
+                   str(e.get("knownRansomwareCampaignUse", "")), str(e.get("vendorProject", "")),
+                   str(e.get("product", "")), str(e.get("vulnerabilityName", "")))
+            cve = str(e["cveID"]).strip()
+            old = existing.get(cve)
+            if old == row:
+                self.stats.unchanged += 1
+                continue
+            if old is None:
+                self.stats.kev_new += 1
+                self.stats.new += 1
+            else:
+                self.stats.kev_updated += 1
+                self.stats.updated += 1
+            rows.append((cve, *row))
+            existing[cve] = row
+        self._count("kev", len(entries))
+        c.executemany("INSERT OR REPLACE INTO kev(cve, date_added, due_date, ransomware, vendor, "
+                      "product, name) VALUES (?,?,?,?,?,?,?)", rows)
+        version = header.get("catalogVersion")
+        if version:
+            c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('kev.catalog_version', ?)",
+                      (str(version),))
+
+
+__all__ = ["Importer", "LoadedFile", "prepare_path"]

@@ -1,0 +1,167 @@
+"""Credential checks (IOTB-CRED-00x) on small trees built here; expected lines hand-counted."""
+
+from __future__ import annotations
+
+import warnings
+
+from checks_a_helpers import run, where
+
+from iotbaseline.checks import cred_accounts as ca
+from iotbaseline.checks import cred_config as cc
+from iotbaseline.model import OutcomeStatus
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from passlib.hash import des_crypt, md5_crypt, sha512_crypt
+
+PASSWD = (
+    "root:x:0:0:root:/root:/bin/ash\n"
+    "daemon:*:1:1:daemon:/var:/bin/false\n"
+    "nobody:*:65534:65534:nobody:/var:/bin/false\n"
+)
+
+
+def test_empty_password_found_and_locked_accounts_ignored(tree):
+    index = tree({"/etc/passwd": PASSWD,
+                  "/etc/shadow": "root::0:0:99999:7:::\ndaemon:*:0:0:99999:7:::\n"})
+    outcome, findings = run(ca.find_empty_passwords, index)
+    assert outcome.status == OutcomeStatus.FAIL
+    assert where(findings) == [("/etc/shadow", 1)]
+    assert findings[0].severity.value == "critical"
+
+
+def test_no_empty_password_passes_with_evidence(tree):
+    index = tree({"/etc/passwd": PASSWD, "/etc/shadow": "root:!:0:0:99999:7:::\n"})
+    outcome, findings = run(ca.find_empty_passwords, index)
+    assert findings == []
+    assert outcome.status == OutcomeStatus.PASS
+    assert {e.ref for e in outcome.evidence} == {"/etc/passwd", "/etc/shadow"}
+
+
+def test_placeholder_root_reported_only_when_a_script_treats_it_as_no_password(tree):
+    files = {"/etc/passwd": PASSWD, "/etc/shadow": "root:x:0:0:99999:7:::\n"}
+    _, plain = run(ca.find_empty_passwords, tree(files))
+    assert plain == []
+
+
+def test_placeholder_root_with_openwrt_login_script(tmp_path):
+    from checks_a_helpers import build_tree
+
+    from iotbaseline.inventory.index import FileIndex
+
+    root = build_tree(tmp_path / "r", {
+        "/etc/passwd": PASSWD, "/etc/shadow": "root:x:0:0:99999:7:::\n",
+        "/bin/login.sh": "#!/bin/sh\nif ! grep -qs '^root:[!x]\\?:' /etc/shadow; then exit 0; fi\n"
+                         "exec /bin/ash --login\n"})
+    _, findings = run(ca.find_empty_passwords, FileIndex.from_directory(root))
+    assert where(findings) == [("/etc/shadow", 1)]
+    assert "/bin/login.sh" in findings[0].message
+
+
+def test_passwd_symlink_into_tmp_does_not_crash(tree):
+    index = tree({"/etc/passwd": "->/tmp/passwd", "/etc/shadow": "root::0:0:::::\n"})
+    outcome, findings = run(ca.find_empty_passwords, index)
+    assert where(findings) == [("/etc/shadow", 1)]
+    assert any("/tmp/passwd" in e.detail for e in outcome.evidence)
+
+
+def test_no_account_files_is_not_applicable(tree):
+    outcome, findings = run(ca.find_empty_passwords, tree({"/etc/hosts": "127.0.0.1 localhost\n"}))
+    assert outcome.status == OutcomeStatus.NOT_APPLICABLE and findings == []
+
+
+def test_extra_uid0_account(tree):
+    bad = tree({"/etc/passwd": PASSWD + "toor:x:0:0::/root:/bin/sh\n"})
+    _, findings = run(ca.find_extra_root_accounts, bad)
+    assert where(findings) == [("/etc/passwd", 4)]
+
+
+def test_only_root_has_uid0(tmp_path):
+    from checks_a_helpers import build_tree
+
+    from iotbaseline.inventory.index import FileIndex
+
+    index = FileIndex.from_directory(build_tree(tmp_path / "r", {"/etc/passwd": PASSWD}))
+    outcome, findings = run(ca.find_extra_root_accounts, index)
+    assert findings == [] and outcome.status == OutcomeStatus.PASS
+
+
+def test_weak_hash_schemes(tree):
+    des = des_crypt.hash("secret1")
+    md5 = md5_crypt.hash("secret2")
+    strong = sha512_crypt.using(rounds=5000).hash("secret3")
+    index = tree({"/etc/passwd": PASSWD + "admin:x:500:500::/home:/bin/sh\nops:x:501:501::/:/bin/sh\n",
+                  "/etc/shadow": f"root:{strong}:1:0:99999:7:::\nadmin:{des}:1:0:::::\nops:{md5}:1::::::\n"})
+    _, findings = run(ca.find_weak_hashes, index)
+    assert where(findings) == [("/etc/shadow", 2), ("/etc/shadow", 3)]
+    assert [f.properties["scheme"] for f in findings] == ["des_crypt", "md5_crypt"]
+    assert des not in (findings[0].evidence[0].excerpt or "")  # redacted
+
+
+def test_strong_hash_passes(tree):
+    index = tree({"/etc/passwd": PASSWD, "/etc/shadow": f"root:{sha512_crypt.using(rounds=5000).hash('x9!')}:1:0:::::\n"})
+    outcome, findings = run(ca.find_weak_hashes, index)
+    assert findings == [] and outcome.status == OutcomeStatus.PASS
+
+
+def test_universal_password_cracked_from_default_list(tree):
+    cracked = md5_crypt.hash("xc3511")  # a Mirai pair for root
+    uncracked = sha512_crypt.using(rounds=5000).hash("Q7#long-unguessable-pass")
+    index = tree({"/etc/passwd": PASSWD + "user:x:1000:1000::/home:/bin/sh\n",
+                  "/etc/shadow": f"root:{cracked}:1:0:::::\nuser:{uncracked}:1:0:::::\n"})
+    outcome, findings = run(ca.find_universal_passwords, index, crack_seconds=20.0)
+    assert where(findings) == [("/etc/shadow", 1), ("/etc/shadow", 2)]
+    assert findings[0].secret == "xc3511" and findings[0].redacted != "xc3511"
+    assert findings[0].properties["cracked"] is True
+    assert findings[1].secret is None and findings[1].properties["cracked"] is False
+
+
+def test_universal_password_replaced_per_device_at_first_boot(tree):
+    index = tree({
+        "/etc/passwd": PASSWD, "/etc/shadow": f"root:{md5_crypt.hash('admin')}:1:0:::::\n",
+        "/etc/uci-defaults/50-rootpw": "#!/bin/sh\npw=$(head -c 12 /dev/urandom | base64)\n"
+                                       "echo \"root:$pw\" | chpasswd\n"})
+    outcome, findings = run(ca.find_universal_passwords, index, crack_seconds=5.0)
+    assert findings == [] and outcome.status == OutcomeStatus.PASS
+    assert any(e.ref == "/etc/uci-defaults/50-rootpw" and e.line == 3 for e in outcome.evidence)
+
+
+def test_config_blank_default_and_fixed_passwords(tree):
+    index = tree({
+        "/etc/nvram.default": "lan_ipaddr=192.168.1.1\nhttp_passwd=\nhttp_username=admin\n",
+        "/etc/app/users.json": '{\n  "user": "admin",\n  "password": "admin"\n}\n',
+        "/etc/app/cloud.xml": "<cfg>\n<AdminPassword>Xr7-unit</AdminPassword>\n</cfg>\n",
+        "/etc/config/dropbear": "config dropbear\n\toption PasswordAuth 'on'\n",
+    })
+    _, findings = run(cc.find_config_passwords, index)
+    assert sorted(where(findings)) == [("/etc/app/cloud.xml", 2), ("/etc/app/users.json", 3),
+                                       ("/etc/nvram.default", 2)]
+    by_path = {f.location.path: f for f in findings}
+    assert by_path["/etc/app/users.json"].severity.value == "critical"
+    assert by_path["/etc/nvram.default"].message.endswith("the default password is empty")
+    assert by_path["/etc/app/cloud.xml"].secret == "Xr7-unit"
+
+
+def test_config_without_passwords_passes(tree):
+    index = tree({"/etc/config/dropbear": "config dropbear\n\toption PasswordAuth 'on'\n"
+                  "\toption RootPasswordAuth 'on'\n", "/etc/app.conf": "password_min_len=8\n"})
+    outcome, findings = run(cc.find_config_passwords, index)
+    assert findings == [] and outcome.status == OutcomeStatus.PASS
+
+
+def test_password_derived_from_mac_and_counter(tree):
+    index = tree({"/etc/init.d/setpw": (
+        "#!/bin/sh\n"
+        "mac=$(cat /sys/class/net/eth0/address)\n"
+        "tail=$(echo $mac | tr -d : | cut -c7-)\n"
+        "echo \"root:admin$tail\" | chpasswd\n"),
+        "/etc/init.d/wifi": "#!/bin/sh\nn=0\nuci set wireless.@wifi-iface[0].key=guest$((n + 1))\n"})
+    _, findings = run(cc.find_derived_passwords, index)
+    assert sorted(where(findings)) == [("/etc/init.d/setpw", 4), ("/etc/init.d/wifi", 3)]
+
+
+def test_random_password_is_not_derived(tree):
+    index = tree({"/etc/init.d/setpw": "#!/bin/sh\npw=$(head -c 9 /dev/urandom | base64)\n"
+                  "echo \"root:$pw\" | chpasswd\n"})
+    outcome, findings = run(cc.find_derived_passwords, index)
+    assert findings == [] and outcome.status == OutcomeStatus.PASS
