@@ -65,14 +65,31 @@ def elf_paths(root: Path) -> list[Path]:
     return out
 
 
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+CPU_MEDIANS: list[float] = []  # CPU seconds (process + finished workers) of the last timed()
+
+
 def timed(fn, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    """Median wall seconds of ``runs`` runs after a warm-up; CPU median kept in CPU_MEDIANS.
+    CPU time is printed too because other jobs on a shared machine inflate wall time."""
     fn()  # warm-up (page cache, imports)
-    times, result = [], None
+    times, cpus, result = [], [], None
     for _ in range(runs):
-        t = time.perf_counter()
+        c, t = _cpu(), time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t)
+        cpus.append(_cpu() - c)
+    CPU_MEDIANS[:] = [statistics.median(cpus)]
     return statistics.median(times), result
+
+
+def cpu_note(n_elf: int) -> str:
+    cpu = CPU_MEDIANS[0]
+    return f"[cpu {cpu * 1000:.0f} ms = {n_elf / cpu:.0f} ELF per cpu-second]" if cpu else ""
 
 
 def inventory_of(path: Path, jobs: int | None = None):  # type: ignore[no-untyped-def]
@@ -107,7 +124,7 @@ def main() -> None:
         peak_memory_child(args.peak_child)
         return
     runs = max(5, args.runs)
-    print(f"cores: {os.cpu_count()}  runs: {runs} (medians)")
+    print(f"cores: {os.cpu_count()}  runs: {runs} (medians)  load average: {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="bench-inventory-") as tmp_name:
         tmp = Path(tmp_name)
         openwrt, dvar = unpack_openwrt(tmp), unpack_dvar(tmp)
@@ -117,22 +134,22 @@ def main() -> None:
             wall, inv = timed(inventory_of(openwrt, jobs), runs)
             n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
             print(f"OpenWrt root, jobs={jobs or os.cpu_count()}: {len(inv.files)} entries, "  # type: ignore[union-attr]
-                  f"{n_elf} ELF: {wall * 1000:.0f} ms median ({n_elf / wall:.0f} ELF/s incl. all files)")
+                  f"{n_elf} ELF: {wall * 1000:.0f} ms median ({n_elf / wall:.0f} ELF/s incl. all files) {cpu_note(n_elf)}")
 
         # 2. ELF files/s on synthetic trees
         image_elves = elf_paths(openwrt) + elf_paths(dvar)
         synth = tmp / "synthetic"
-        count = synthetic_elf_tree(synth, image_elves, 20)
+        count = synthetic_elf_tree(synth, image_elves, 30)
         for jobs in (None, 1):
             wall, _ = timed(inventory_of(synth, jobs), runs)
-            print(f"image ELFs x20 ({count} files, {sum(p.stat().st_size for p in image_elves) * 20 / 1e6:.0f} MB), "
-                  f"jobs={jobs or os.cpu_count()}: {wall * 1000:.0f} ms median = {count / wall:.0f} ELF files/s")
+            print(f"image ELFs x30 ({count} files, {sum(p.stat().st_size for p in image_elves) * 30 / 1e6:.0f} MB), "
+                  f"jobs={jobs or os.cpu_count()}: {wall * 1000:.0f} ms median = {count / wall:.0f} ELF files/s {cpu_note(count)}")
         if HOST_LIB.is_dir():
             wall, inv = timed(inventory_of(HOST_LIB), runs)
             n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
             size = sum(f.size for f in inv.files if f.elf is not None) / 1e6  # type: ignore[union-attr]
             print(f"{HOST_LIB} ({len(inv.files)} entries, {n_elf} ELF, {size:.0f} MB of ELF): "  # type: ignore[union-attr]
-                  f"{wall * 1000:.0f} ms median = {n_elf / wall:.0f} ELF files/s")
+                  f"{wall * 1000:.0f} ms median = {n_elf / wall:.0f} ELF files/s {cpu_note(n_elf)}")
 
         # 3. raw parse rate, one core, bytes already in memory
         blobs = [p.read_bytes() for p in image_elves]
@@ -140,7 +157,8 @@ def main() -> None:
             for b in blobs:
                 elf_info_fields(parse_elf(b))
         wall, _ = timed(parse_all, runs)
-        print(f"parse only, 1 core, {len(blobs)} image ELFs in memory: {len(blobs) / wall:.0f} ELF/s")
+        print(f"parse only, 1 core, {len(blobs)} image ELFs in memory: {len(blobs) / wall:.0f} ELF/s "
+              f"{cpu_note(len(blobs))}")
 
         # 4. peak memory on a 64 MB-image equivalent tree
         big = tmp / "big"

@@ -107,7 +107,9 @@ def test_ics_markdown_table(demo_assessment, catalogs) -> None:
                       and line.split("|")[2].strip() in TABLE_B1]
     assert len(provision_rows) == 68
     assert "| 5.1 | 5.1-1 | MC (1) | N |" in md
-    assert "| 12 | An update mechanism is implemented. | `update_mechanism` | true (" in md
+    assert "| 12 | An update mechanism is implemented. | `update_mechanism` | holds (" in md
+    # condition 3 is "NOT updatable": the demo's software_updatable: true means it does not hold
+    assert "| `software_updatable` (holds when false) | does not hold (" in md
 
 
 def test_assessment_json_validates_against_shipped_schema(demo_assessment) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from iotbaseline.checks.base import Check
 from iotbaseline.checks.context import CheckContext, CheckOptions
 from iotbaseline.checks.runner import run_one
-from iotbaseline.model import CheckOutcome, Finding
 from iotbaseline.inventory.index import FileIndex
+from iotbaseline.model import CheckOutcome, Finding
 
 
 def build_tree(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -109,7 +109,7 @@ def test_universal_password_cracked_from_default_list(tree):
     uncracked = sha512_crypt.using(rounds=5000).hash("Q7#long-unguessable-pass")
     index = tree({"/etc/passwd": PASSWD + "user:x:1000:1000::/home:/bin/sh\n",
                   "/etc/shadow": f"root:{cracked}:1:0:::::\nuser:{uncracked}:1:0:::::\n"})
-    outcome, findings = run(ca.find_universal_passwords, index, crack_seconds=20.0)
+    _, findings = run(ca.find_universal_passwords, index, crack_seconds=20.0)
     assert where(findings) == [("/etc/shadow", 1), ("/etc/shadow", 2)]
     assert findings[0].secret == "xc3511" and findings[0].redacted != "xc3511"
     assert findings[0].properties["cracked"] is True
@@ -165,3 +165,23 @@ def test_random_password_is_not_derived(tree):
                   "echo \"root:$pw\" | chpasswd\n"})
     outcome, findings = run(cc.find_derived_passwords, index)
     assert findings == [] and outcome.status == OutcomeStatus.PASS
+
+
+def test_cracking_is_bounded_by_the_deadline():
+    from iotbaseline.checks import cred_crack
+
+    target = md5_crypt.hash("admin")
+    result = cred_crack.crack({target: ["x", "admin"]}, seconds=0.0, jobs=1)[target]
+    assert result.password is None and result.timed_out and result.tried == 0
+
+
+def test_parallel_cracking_finds_what_inline_cracking_finds():
+    from iotbaseline.checks import cred_crack
+
+    hashes = {md5_crypt.hash(pw): pw for pw in ("hi3518", "not-listed-1", "not-listed-2",
+                                                 "not-listed-3", "ubnt", "not-listed-4")}
+    targets = {h: cred_crack.candidates_for("root") for h in hashes}
+    assert sum(map(len, targets.values())) > 400  # above the inline limit: uses processes
+    parallel = cred_crack.crack(targets, seconds=60, jobs=2)
+    assert {h: r.password for h, r in parallel.items()} == {
+        h: (pw if pw in ("hi3518", "ubnt") else None) for h, pw in hashes.items()}

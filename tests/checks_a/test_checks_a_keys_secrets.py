@@ -78,15 +78,15 @@ def test_empty_dropbear_host_keys_give_no_finding(tree):
         assert any("placeholder" in e.detail for e in outcome.evidence)
 
 
-def _cert(key, subject: str, issuer_key=None, days=(-10, 365), algo=hashes.SHA256(), ca=False):
+def _cert(key, subject: str, issuer_key=None, days=(-10, 365), algo=None, ca=False):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                .public_key(key.public_key()).serial_number(1)
                .not_valid_before(now + dt.timedelta(days=days[0]))
                .not_valid_after(now + dt.timedelta(days=days[1]))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    return builder.sign(issuer_key or key, algo).public_bytes(serialization.Encoding.PEM).decode()
+    return builder.sign(issuer_key or key, algo or hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
 
 
 def test_weak_certificate(tree):

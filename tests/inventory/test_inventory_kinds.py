@@ -209,7 +209,7 @@ def test_cache_is_used_on_the_second_run(tmp_path: Path) -> None:
 def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
     root = tmp_path / "root"
     (root / "bin").mkdir(parents=True)
-    for i in range(450):  # above the pool threshold
+    for i in range(1050):  # above the pool threshold (POOL_MIN_FILES)
         (root / "bin" / f"f{i}.sh").write_bytes(b"#!/bin/sh\necho %d\n" % i)
     for i, lib in enumerate(sorted(Path("/usr/lib/x86_64-linux-gnu").glob("lib*.so.*"))[:60]):
         if lib.is_file() and not lib.is_symlink():

@@ -9,7 +9,6 @@ first, as the device would resolve them, so the filter accepts them.
 
 from __future__ import annotations
 
-
 import posixpath
 import shutil
 import subprocess

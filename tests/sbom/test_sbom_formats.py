@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cyclonedx.schema import SchemaVersion
@@ -95,7 +95,7 @@ def test_cyclonedx_validator_would_catch_a_broken_document() -> None:
 
 
 def test_spdx_validates_and_relates_packages(tmp_path: Path) -> None:
-    text = render_spdx(sample_components(), TARGET, created=datetime(2024, 1, 2, tzinfo=timezone.utc))
+    text = render_spdx(sample_components(), TARGET, created=datetime(2024, 1, 2, tzinfo=UTC))
     out = tmp_path / "sbom.spdx.json"
     out.write_text(text)
     document = parse_from_file(str(out))

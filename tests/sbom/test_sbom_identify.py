@@ -7,6 +7,8 @@ import lzma
 import struct
 from pathlib import Path
 
+import pytest
+
 from iotbaseline.inventory.index import FileIndex
 from iotbaseline.model import Component
 from iotbaseline.sbom.identify import identify_components, runtime_components
@@ -190,3 +192,46 @@ def test_one_component_per_name_and_version(tmp_path: Path) -> None:
                                 "/bin/c": ELF + b"BusyBox v1.3.0\x00"})
     assert sorted((c.name, c.version) for c in named(comps, "busybox")) == [("busybox", "1.2.2"), ("busybox", "1.3.0")]
     assert len({c.ref for c in comps}) == len(comps)
+
+
+def test_gzip_kernel_and_decompression_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from iotbaseline.sbom import kernel as kernel_mod
+
+    banner = b"Linux version 4.14.180 (b@h) (gcc version 7.5.0) #0 SMP\n"
+    blob = tmp_path / "zImage"
+    blob.write_bytes(b"\x00" * 64 + gzip.compress(b"\x01" * 9000 + banner + b"\x02" * 9000))
+    [k] = named(identify(tmp_path / "root", {"/etc/hostname": "x\n"}, extra_blobs=[blob]), "linux-kernel")
+    assert k.version == "4.14.180"
+    # a bomb: 40 MiB of zeros with no banner is cut at the bound instead of inflated whole
+    monkeypatch.setattr(kernel_mod, "MAX_DECOMPRESSED", 2 * 1024 * 1024)
+    bomb = gzip.compress(b"\x00" * (40 * 1024 * 1024))
+    payloads = kernel_mod.kernel_payloads(bomb)
+    assert payloads and all(len(p) <= 3 * 1024 * 1024 for _, p in payloads)
+
+
+def test_buildroot_yocto_ipkg_and_android_sources(tmp_path: Path) -> None:
+    comps = identify(tmp_path, {
+        "/usr/share/legal-info/manifest.csv": ('"PACKAGE","VERSION","LICENSE"\n"busybox","1.31.1","GPL-2.0"\n'
+                                               '"lighttpd","1.4.54","BSD-3-Clause"\n'),
+        "/etc/image.manifest": "openssh armv7 7.9p1-r0\nzlib armv7 1.2.11-r0\n",
+        "/usr/lib/ipkg/status": "Package: dnsmasq\nVersion: 2.45-1\nStatus: install ok installed\n\n",
+        "/system/build.prop": "ro.build.version.release=9\nro.build.fingerprint=vendor/x/y:9/PQ1/1:user/release-keys\n",
+    })
+    assert [c.version for c in named(comps, "busybox")] == ["1.31.1"]
+    assert named(comps, "busybox")[0].evidence[0].method == "buildroot-manifest"
+    assert [c.version for c in named(comps, "lighttpd")] == ["1.4.54"]
+    # Yocto "-r0" is a packaging revision
+    assert [c.version for c in named(comps, "openssh")] == ["7.9p1"]
+    assert [c.version for c in named(comps, "zlib")] == ["1.2.11"]
+    [dns] = named(comps, "dnsmasq")
+    assert dns.version == "2.45" and dns.evidence[0].method == "ipkg-status"
+    [android] = named(comps, "android")
+    assert android.version == "9" and android.cpe == "cpe:2.3:o:google:android:9:*:*:*:*:*:*:*"
+
+
+def test_garbage_package_database_gives_no_components_and_no_crash(tmp_path: Path) -> None:
+    comps = identify(tmp_path, {"/usr/lib/opkg/status": b"\xff\xfe\x00Package\n: :\n\n\x00\x00Version 1\n" * 50,
+                                "/var/lib/dpkg/status": "Package: half\n\n"})
+    assert comps == []

@@ -14,6 +14,7 @@ Checks call ``started_services(ctx)``; it is computed once per context.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 import shlex
@@ -154,6 +155,7 @@ class _RootReader:
         self.lines_cache: dict[str, list[tuple[int, str]]] = {}
         self.procd: dict[str, list[str]] = {}
         self.uci: UciPackage | None = None
+        self.functions_cache: dict[str, tuple[dict[str, tuple[str, int, int]], list[int]]] = {}
 
     # ---- entry points -----------------------------------------------------------------
     def read(self) -> None:
@@ -484,6 +486,18 @@ class _RootReader:
 
     def _collect_functions(self, path: str, lines: list[tuple[int, str]], frame: _Frame) -> list[int]:
         """Record function bodies as (lines key, first index, end index); return top-level lines."""
+        cached = self.functions_cache.get(path)
+        if cached is not None:
+            frame.functions.update(cached[0])
+            return cached[1]
+        found: dict[str, tuple[str, int, int]] = {}
+        top = self._scan_functions(path, lines, found)
+        self.functions_cache[path] = (found, top)
+        frame.functions.update(found)
+        return top
+
+    def _scan_functions(self, path: str, lines: list[tuple[int, str]],
+                        functions: dict[str, tuple[str, int, int]]) -> list[int]:
         top: list[int] = []
         i = 0
         while i < len(lines):
@@ -499,7 +513,7 @@ class _RootReader:
                 key = f"{path}#{name}@{i}"
                 body = rest.rstrip().removesuffix("}").rstrip().rstrip(";")
                 self.lines_cache[key] = [(number, body)]
-                frame.functions[name] = (key, 0, 1)
+                functions[name] = (key, 0, 1)
                 i += 1
                 continue
             j = i + 1
@@ -510,7 +524,7 @@ class _RootReader:
             while depth > 0 and j < len(lines):
                 depth += _brace_delta(lines[j][1])
                 j += 1
-            frame.functions[name] = (path, first, max(first, j - 1))
+            functions[name] = (path, first, max(first, j - 1))
             i = j
         return top
 
@@ -975,7 +989,12 @@ def _via_for(path: str, current: str) -> str:
     return current
 
 
+_SIMPLE_WORDS = re.compile(r"[;&|()<>]+|[^\s;&|()<>]+")
+
+
 def _split_words(text: str) -> list[str]:
+    if not any(c in text for c in "'\"\\"):
+        return _SIMPLE_WORDS.findall(text)  # same split as shlex below, without its cost
     try:
         lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
         lexer.whitespace_split = True
@@ -985,7 +1004,17 @@ def _split_words(text: str) -> list[str]:
         return text.split()
 
 
+@functools.lru_cache(maxsize=32768)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokens_uncached(text))
+
+
 def _tokens(text: str) -> list[str]:
+    """shlex tokens of one logical line (memoised: scripts are re-read per call)."""
+    return list(_cached_tokens(text))
+
+
+def _tokens_uncached(text: str) -> list[str]:
     """shlex tokens of one logical line; a comment after whitespace ends the line."""
     text = re.sub(r"(^|\s)#.*$", "", text)
     # command substitutions run their commands too: read `cmd` and $(cmd) as separate commands
@@ -1037,7 +1066,9 @@ def _looks_like_case_pattern(text: str) -> bool:
 
 
 def _brace_delta(text: str) -> int:
-    words = _tokens(text)
+    if "{" not in text and "}" not in text:
+        return 0
+    words = _cached_tokens(text)
     return sum(1 for w in words if w == "{") - sum(1 for w in words if w in ("}", "};"))
 
 

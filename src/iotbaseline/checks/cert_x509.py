@@ -17,7 +17,7 @@ from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import text_files
 from iotbaseline.model import Evidence, Severity
 
-PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S)
+PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.DOTALL)
 TRUST_STORE = re.compile(r"^/(etc/ssl/certs|usr/share/ca-certificates|etc/pki/|usr/lib/ssl/certs)|"
                          r"(ca-certificates|ca-bundle|cacert|ca-root)[^/]*\.(crt|pem)$")
 DER_SUFFIXES = (".der", ".cer", ".crt")
@@ -93,7 +93,7 @@ def find_weak_certificates(ctx: CheckContext) -> CheckReport:
     certs = _certs(ctx)
     if not certs:
         return CheckReport(not_applicable="no certificates outside the CA trust store")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     hits: list[Hit] = []
     for path, root, line, cert in certs:
         found = problems(cert, now)

@@ -31,9 +31,17 @@ DOC_HOSTS = re.compile(
     r"creativecommons\.org|ietf\.org|iana\.org|upnp\.org|dlna\.org|json-schema\.org|"
     r"ns\.adobe\.com|microsoft\.com|mozilla\.org|wikipedia\.org|github\.com|"
     r"freedesktop\.org|kernel\.org|busybox\.net|uclibc\.org|openssl\.org)$")
-PURPOSE = re.compile(r"(?i)(update|upgrade|firmware|\bfw\b|ota|download|cloud|api|report|"
-                     r"telemetry|stat|log|track|register|activate|heartbeat|mqtt|push|feed|packages?)")
-DOC_FILES = re.compile(r"(?i)(^/usr/share/(doc|man|info|licenses?)/|/(COPYING|LICEN[CS]E|README|"
+PURPOSE = re.compile(r"(?i)(update|upgrade|firmware|download|cloud|report|telemetry|track|"
+                     r"register|activate|heartbeat|mqtt|push|feed|packages?|"
+                     r"(?<![a-z0-9])(?:fw|ota|api|logs?|stats?)(?![a-z0-9]))")
+# URLs that are plain HTTP by design or never fetched by the device: revocation lists, OCSP,
+# CA policy pages inside certificates, and DTD/XSD identifiers
+NOT_AN_ENDPOINT = re.compile(r"(?i)^(?:ocsp|crl\d*|cps)\.|\.(?:crl|crt|cer|der|dtd|xsd|ent|mod)\d?$|"
+                             r"/(?:cps|crl|ocsp|repository)(?:/|\d?$)")
+CERT_STORES = re.compile(r"(?i)(^/etc/ssl/|^/usr/share/ca-certificates/|^/etc/pki/|cacerts$|"
+                         r"\.(?:crt|cer|der|pem|p12|pfx|jks|keystore)$|^/etc/xml/)")
+DOC_FILES = re.compile(r"(?i)(^/usr/share/(doc|man|info|licenses?)/|^/etc/(banner|issue|motd)|"
+                       r"/(COPYING|LICEN[CS]E|README|"
                        r"NOTICE|AUTHORS|ChangeLog)[^/]*$|\.(txt|md|html?|js|css|xsd|dtd|wsdl)$)")
 
 
@@ -54,14 +62,19 @@ def endpoint_kind(host: str, path: str | None, line: str) -> str | None:
     """Why the URL matters ('update', 'telemetry'…) or None when it is local or documentation."""
     if is_local_host(host) or DOC_HOSTS.search(host) or "$" in host or "%" in host:
         return None
-    if re.search(r"xmlns|DOCTYPE|schemaLocation", line):
+    if re.search(r"xmlns|DOCTYPE|schemaLocation|systemId|publicId", line):
+        return None
+    if NOT_AN_ENDPOINT.search(host) or NOT_AN_ENDPOINT.search(path or ""):
+        return None
+    if re.search(r"(?i)/licen[cs]es?\b", path or ""):
         return None
     m = PURPOSE.search(f"{host}{path or ''}")
     return m.group(1).lower() if m else "endpoint"
 
 
 def _is_device_text(tf: TextFile) -> bool:
-    return not DOC_FILES.search(tf.path) and not tf.path.startswith(("/www/", "/usr/www/"))
+    return not DOC_FILES.search(tf.path) and not CERT_STORES.search(tf.path) and \
+        not tf.path.startswith(("/www/", "/usr/www/"))
 
 
 @check(CheckSpec(
@@ -86,9 +99,11 @@ def find_plaintext_endpoints(ctx: CheckContext) -> CheckReport:
         return CheckReport(not_applicable="no scripts, configuration or binaries to search")
     hits: list[Hit] = []
     seen: set[tuple[str, str]] = set()
-    for m in search(ctx, URL, files=files):
+    for m in search(ctx, URL, files=files, hints=("://",)):
         kind = endpoint_kind(m.match.group("host"), m.match.group("path"), m.line_text)
         if kind is None or is_comment(m.line_text) or (m.file.path, m.match.group(0)) in seen:
+            continue
+        if m.file.in_markup_comment(m.match.start()):
             continue
         seen.add((m.file.path, m.match.group(0)))
         hits.append(Hit(message=f"plain {m.match.group('scheme')}:// {kind} URL in {m.file.path}: "
@@ -97,7 +112,7 @@ def find_plaintext_endpoints(ctx: CheckContext) -> CheckReport:
                         severity=Severity.MEDIUM if kind != "endpoint" else Severity.LOW,
                         confidence="high" if kind != "endpoint" else "medium",
                         properties={"url": m.match.group(0), "purpose": kind}))
-    for bm in search_binaries(ctx, URL):
+    for bm in search_binaries(ctx, URL, where=lambda b: not CERT_STORES.search(b.name)):
         kind = endpoint_kind(bm.match.group("host"), bm.match.group("path"), bm.string)
         name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
         if kind is None or (name, bm.match.group(0)) in seen:
@@ -127,10 +142,10 @@ TLS_OFF = re.compile(
       | \bCURLOPT_SSL_VERIFY(?:PEER|HOST)\s*,\s*0\b
       | \b(?:bridge_insecure|tls_insecure|insecure)\s*[=\s]\s*(?:true|1|yes)\b
       | \b(?:ssl_?verify|verify_?ssl|verify_?peer|tls_?verify|check_?cert(?:ificate)?)\s*[=:]\s*["']?(?:0|false|no|off|none)\b
-    )""", re.I)
+    )""", re.IGNORECASE)
 CA_REF = re.compile(r"""(?:--cacert|--ca-certificate|--ca-directory|\bcafile|\bca_file|\bcapath|
                         \bbridge_cafile|\bca_certs?|\bCAfile|sslCACertificateFile)\s*[=\s]\s*["']?
-                        (?P<path>/[\w./\-]+)""", re.X)
+                        (?P<path>/[\w./\-]+)""", re.VERBOSE)
 
 
 @check(CheckSpec(
@@ -153,7 +168,8 @@ def find_tls_verification_off(ctx: CheckContext) -> CheckReport:
     if not files and not strings:
         return CheckReport(not_applicable="no scripts, configuration or binaries to search")
     hits: list[Hit] = []
-    for m in search(ctx, TLS_OFF, files=files):
+    for m in search(ctx, TLS_OFF, files=files, hints=(
+            "curl", "no-check-cert", "verify", "insecure", "curlopt")):
         if is_comment(m.line_text):
             continue
         hits.append(Hit(message=f"TLS verification disabled in {m.file.path} "
@@ -167,7 +183,8 @@ def find_tls_verification_off(ctx: CheckContext) -> CheckReport:
                         path=bm.blob.entry.path if bm.blob.entry else None,
                         root=bm.blob.entry.root if bm.blob.entry else None, offset=bm.offset,
                         excerpt=bm.string, confidence="medium"))
-    for m in search(ctx, CA_REF, files=files):
+    for m in search(ctx, CA_REF, files=files, hints=("ca-cert", "cacert", "cafile", "ca_file",
+                                                      "capath", "ca_cert", "ca-directory")):
         path = m.match.group("path")
         if is_comment(m.line_text) or ctx.index.resolve(path) is not None:
             continue
@@ -213,7 +230,7 @@ def find_cleartext_iot_protocols(ctx: CheckContext) -> CheckReport:
     if not files and not strings:
         return CheckReport(not_applicable="no scripts, configuration or binaries to search")
     hits: list[Hit] = []
-    for m in search(ctx, MQTT_COAP, files=files):
+    for m in search(ctx, MQTT_COAP, files=files, hints=("mqtt", "coap", "1883")):
         if is_comment(m.line_text):
             continue
         what = m.match.group("what").strip()

@@ -11,26 +11,26 @@ from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_file
 from iotbaseline.model import Evidence, Severity
 
 _HOSTAPD_RULES: list[tuple[re.Pattern[str], str, Severity]] = [
-    (re.compile(r"^\s*wep_key\d\s*=", re.M), "WEP key configured", Severity.HIGH),
-    (re.compile(r"^\s*wpa\s*=\s*1\s*$", re.M), "WPA1 only (wpa=1)", Severity.MEDIUM),
-    (re.compile(r"^\s*(?:wpa_pairwise|rsn_pairwise)\s*=\s*TKIP\s*$", re.M), "TKIP only", Severity.MEDIUM),
-    (re.compile(r"^\s*wps_state\s*=\s*[12]\b", re.M), "WPS enabled", Severity.MEDIUM),
+    (re.compile(r"^\s*wep_key\d\s*=", re.MULTILINE), "WEP key configured", Severity.HIGH),
+    (re.compile(r"^\s*wpa\s*=\s*1\s*$", re.MULTILINE), "WPA1 only (wpa=1)", Severity.MEDIUM),
+    (re.compile(r"^\s*(?:wpa_pairwise|rsn_pairwise)\s*=\s*TKIP\s*$", re.MULTILINE), "TKIP only", Severity.MEDIUM),
+    (re.compile(r"^\s*wps_state\s*=\s*[12]\b", re.MULTILINE), "WPS enabled", Severity.MEDIUM),
 ]
 _SUPPLICANT_RULES: list[tuple[re.Pattern[str], str, Severity]] = [
-    (re.compile(r"^\s*wep_key\d\s*=", re.M), "WEP key configured", Severity.HIGH),
-    (re.compile(r"^\s*proto\s*=\s*WPA\s*$", re.M), "WPA1 only (proto=WPA)", Severity.MEDIUM),
-    (re.compile(r"^\s*pairwise\s*=\s*TKIP\s*$", re.M), "TKIP only", Severity.MEDIUM),
-    (re.compile(r"^\s*key_mgmt\s*=\s*NONE\s*$", re.M), "open network or WEP (key_mgmt=NONE)",
+    (re.compile(r"^\s*wep_key\d\s*=", re.MULTILINE), "WEP key configured", Severity.HIGH),
+    (re.compile(r"^\s*proto\s*=\s*WPA\s*$", re.MULTILINE), "WPA1 only (proto=WPA)", Severity.MEDIUM),
+    (re.compile(r"^\s*pairwise\s*=\s*TKIP\s*$", re.MULTILINE), "TKIP only", Severity.MEDIUM),
+    (re.compile(r"^\s*key_mgmt\s*=\s*NONE\s*$", re.MULTILINE), "open network or WEP (key_mgmt=NONE)",
      Severity.HIGH),
 ]
-_UCI_ENCRYPTION = re.compile(r"^\s*option\s+encryption\s+['\"]?([\w+\-]+)['\"]?", re.M)
-_UCI_WPS = re.compile(r"^\s*option\s+wps_(?:pushbutton|label|pin)\s+['\"]?(?!0['\"]?\s*$)\S+", re.M)
+_UCI_ENCRYPTION = re.compile(r"^\s*option\s+encryption\s+['\"]?([\w+\-]+)['\"]?", re.MULTILINE)
+_UCI_WPS = re.compile(r"^\s*option\s+wps_(?:pushbutton|label|pin)\s+['\"]?(?!0['\"]?\s*$)\S+", re.MULTILINE)
 _NVRAM_RULES: list[tuple[re.Pattern[str], str, Severity]] = [
-    (re.compile(r"^\s*wl\d*(?:\.\d)?_wep\s*=\s*(?:enabled|1|restricted)\s*$", re.M | re.I), "WEP enabled", Severity.HIGH),
-    (re.compile(r"^\s*wl\d*(?:\.\d)?_akm\s*=\s*(?:\"|')?\s*(?:|open|none)(?:\"|')?\s*$", re.M | re.I), "open network", Severity.HIGH),
-    (re.compile(r"^\s*wl\d*(?:\.\d)?_akm\s*=\s*[\"']?wpa[\"']?\s*$", re.M | re.I), "WPA1 only", Severity.MEDIUM),
-    (re.compile(r"^\s*wl\d*(?:\.\d)?_crypto\s*=\s*tkip\s*$", re.M | re.I), "TKIP only", Severity.MEDIUM),
-    (re.compile(r"^\s*(?:wl\d*_)?wps_mode\s*=\s*enabled\s*$", re.M | re.I), "WPS enabled", Severity.MEDIUM),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_wep\s*=\s*(?:enabled|1|restricted)\s*$", re.MULTILINE | re.IGNORECASE), "WEP enabled", Severity.HIGH),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_akm\s*=\s*(?:\"|')?\s*(?:|open|none)(?:\"|')?\s*$", re.MULTILINE | re.IGNORECASE), "open network", Severity.HIGH),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_akm\s*=\s*[\"']?wpa[\"']?\s*$", re.MULTILINE | re.IGNORECASE), "WPA1 only", Severity.MEDIUM),
+    (re.compile(r"^\s*wl\d*(?:\.\d)?_crypto\s*=\s*tkip\s*$", re.MULTILINE | re.IGNORECASE), "TKIP only", Severity.MEDIUM),
+    (re.compile(r"^\s*(?:wl\d*_)?wps_mode\s*=\s*enabled\s*$", re.MULTILINE | re.IGNORECASE), "WPS enabled", Severity.MEDIUM),
 ]
 
 
@@ -40,7 +40,7 @@ def uci_encryption_problem(value: str) -> tuple[str, Severity] | None:
         return "open network (encryption none)", Severity.HIGH
     if v.startswith("wep"):
         return f"WEP ({value})", Severity.HIGH
-    if v.startswith("psk-mixed") or v.startswith("wpa-mixed"):
+    if v.startswith(("psk-mixed", "wpa-mixed")):
         return f"WPA1 allowed ({value})", Severity.MEDIUM
     if v in ("psk", "wpa") or v.startswith(("psk+", "wpa+")):
         return f"WPA1 ({value})", Severity.MEDIUM
@@ -77,9 +77,9 @@ def _rule_hits(tf: TextFile, rules: list[tuple[re.Pattern[str], str, Severity]])
 
 def _hostapd_open(tf: TextFile) -> Hit | None:
     """hostapd without wpa= and without WEP keys serves an open network."""
-    if re.search(r"^\s*(?:wpa\s*=\s*[1-3]|wep_key\d\s*=)", tf.text, re.M):
+    if re.search(r"^\s*(?:wpa\s*=\s*[1-3]|wep_key\d\s*=)", tf.text, re.MULTILINE):
         return None
-    if not re.search(r"^\s*ssid2?\s*=", tf.text, re.M):
+    if not re.search(r"^\s*ssid2?\s*=", tf.text, re.MULTILINE):
         return None
     return Hit(message=f"{tf.path}: open network (no wpa= and no WEP key)", path=tf.path,
                root=tf.root, line=1, excerpt=excerpt(tf.lines()[0] if tf.lines() else ""),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from iotbaseline.checks import cred_crack
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
+from iotbaseline.checks.cred_config import tainted_vars, uses_var
 from iotbaseline.checks.textscan import TextFile, search, text_file, text_files
 from iotbaseline.model import Evidence, Severity
 
@@ -94,11 +95,11 @@ def _load_accounts(ctx: CheckContext) -> Accounts:
         lines.extend(parsed)
         examined.append(Evidence(kind="file", ref=path, sha256=tf.entry.sha256,
                                  detail=f"{len(parsed)} account lines read"))
-    shells = {a.user: a.shell for a in lines if a.shell is not None and a.file == "/etc/passwd"}
-    for a in lines:
+    shells: dict[str, str] = {}
+    for a in sorted(lines, key=lambda a: a.file != "/etc/passwd"):  # /etc/passwd wins
         if a.shell is not None:
             shells.setdefault(a.user, a.shell)
-    return Accounts(lines, examined, shells)  # type: ignore[arg-type]
+    return Accounts(lines, examined, shells)
 
 
 def accounts(ctx: CheckContext) -> Accounts:
@@ -262,7 +263,7 @@ def find_weak_hashes(ctx: CheckContext) -> CheckReport:
 _SETS_PASSWORD = re.compile(r"\bchpasswd\b|\bpasswd\b[^\n]*<<|\|\s*passwd\b|\bmkpasswd\b|"
                             r"openssl\s+passwd|\busermod\b[^\n]*\s-p\s|/etc/shadow")
 _PER_DEVICE = re.compile(r"/dev/u?random|\buuidgen\b|random|serial|macaddr|hwaddr|ethaddr|"
-                         r"/sys/class/net/[^ ]*/address|\bmtd\b|fw_printenv", re.I)
+                         r"/sys/class/net/[^ ]*/address|\bmtd\b|fw_printenv", re.IGNORECASE)
 
 
 def first_boot_password_script(ctx: CheckContext) -> tuple[TextFile, int] | None:
@@ -273,9 +274,11 @@ def first_boot_password_script(ctx: CheckContext) -> tuple[TextFile, int] | None
     for m in search(ctx, _SETS_PASSWORD, files=scripts):
         if m.file.path in ACCOUNT_FILES or m.line_text.lstrip().startswith("#"):
             continue
-        if _PER_DEVICE.search(m.file.text) and re.search(r"passw|shadow", m.line_text):
-            if re.search(r"\bchpasswd|passwd|openssl\s+passwd|mkpasswd|usermod", m.line_text):
-                return m.file, m.line
+        if not re.search(r"\bchpasswd|passwd|openssl\s+passwd|mkpasswd|usermod", m.line_text):
+            continue
+        per_device = tainted_vars(m.file.lines(), _PER_DEVICE)
+        if _PER_DEVICE.search(m.line_text) or uses_var(m.line_text, per_device):
+            return m.file, m.line
     return None
 
 

@@ -21,7 +21,7 @@ _KEY = r"[\w.\-]*?(?:pass(?:word|wd)?|pwd|passphrase)[\w.\-]*"
 _NOT_A_PASSWORD_KEY = re.compile(
     r"(?:auth|authentication|enabled?|required|len(?:gth)?|min|max|file|path|dir|policy|type|"
     r"mode|timeout|expir\w*|prompt|change|reset|hint|label|field|retry|retries|attempts|"
-    r"complexity|strength|age|interval|cmd|command|program|url|uri)$", re.I)
+    r"complexity|strength|age|interval|cmd|command|program|url|uri)$", re.IGNORECASE)
 _BOOLEANISH = {"on", "off", "yes", "no", "true", "false", "0", "1", "enable", "enabled",
                "disable", "disabled", "none", "null", "required", "optional"}
 _ASSIGN = re.compile(
@@ -31,9 +31,9 @@ _ASSIGN = re.compile(
      |["'](?P<jk>{_KEY})["']\s*:\s*"(?P<jv>[^"\n]*)"                         # json: "key": "v"
      |<(?P<xk>{_KEY})(?:\s[^>]*)?>(?P<xv>[^<\n]*)</(?P=xk)>                  # xml: <key>v</key>
      |(?P<xak>{_KEY})\s*=\s*"(?P<xav>[^"\n]*)"(?=[\s/>])                     # xml attribute
-     |(?P<kk>{_KEY})[ \t]*[=:][ \t]*(?P<kv>[^\s#;"'<>,]*)[ \t]*(?:$|[#;]))  # key=value, key: v
+     |^[ \t]*(?:export[ \t]+)?(?P<kk>{_KEY})[ \t]*[=:][ \t]*(?P<kv>[^\s#;"'<>,]*)[ \t]*(?:$|[#;]))  # key=value, key: v
     """,
-    re.M,
+    re.MULTILINE,
 )
 _TEMPLATE = re.compile(r"^(?:\$|%|\{\{|<|@)|\*{3,}|^x+$")
 
@@ -48,10 +48,19 @@ def is_config_file(tf: TextFile) -> bool:
     return name.endswith(CONFIG_SUFFIXES) or "nvram" in name or "default" in name
 
 
+_XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _blank_xml_comments(text: str) -> str:
+    """XML comments replaced by spaces of the same length (line numbers stay right)."""
+    return _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
 def _password_assignments(tf: TextFile) -> list[tuple[int, str, str, str]]:
     """(line, key, value, line text) for every password-like key with a literal value."""
     out = []
-    for m in _ASSIGN.finditer(tf.text):
+    text = _blank_xml_comments(tf.text) if "<!--" in tf.text else tf.text
+    for m in _ASSIGN.finditer(text):
         key = next(m.group(g) for g in ("uk", "jk", "xk", "xak", "kk") if m.group(g) is not None)
         value = next(m.group(g) for g in ("uv", "jv", "xv", "xav", "kv") if m.group(g) is not None)
         value = value.strip()
@@ -118,13 +127,14 @@ _PUBLIC_SOURCE = re.compile(
 _COUNTER = re.compile(r"\$\(\(\s*\w+\s*\+\s*1\s*\)\)|\b(?:counter|count|idx|index)\b\s*\+\+")
 _PASSWORD_SINK = re.compile(
     r"(?i)(\bchpasswd\b|\|\s*passwd\b|\bpasswd\s+\w|openssl\s+passwd|\bmkpasswd\b|"
-    r"[\w.]*(?:pass(?:word|wd)?|pwd|passphrase|psk|wpa_key)[\w.]*\s*=|"
+    r"(?:pass(?:word|wd)?|pwd|passphrase|psk|wpa_key)[\w.]*\s*=|"
     r"uci\s+set\s+[\w.@\[\]-]*\.(?:key|password|passwd)\s*=|\blogin\s+-p\b)")
+_SINK_HINTS = ("passw", "pwd", "passphrase", "psk", "wpa_key", "chpasswd", "uci set", "login -p")
 _ASSIGN_VAR = re.compile(r"^\s*(?:local\s+|export\s+)?([A-Za-z_]\w*)=(.*)$")
 
 
-def _tainted_vars(lines: list[str]) -> set[str]:
-    """Shell variables whose value comes from a public identifier (directly or via others)."""
+def tainted_vars(lines: list[str], source: re.Pattern[str] = _PUBLIC_SOURCE) -> set[str]:
+    """Shell variables whose value comes from ``source`` (directly or via other variables)."""
     tainted: set[str] = set()
     for _ in range(3):  # a few rounds reach values passed through helper variables
         for line in lines:
@@ -134,25 +144,29 @@ def _tainted_vars(lines: list[str]) -> set[str]:
             name, value = m.groups()
             if name in tainted:
                 continue
-            if _PUBLIC_SOURCE.search(value) or any(
+            if source.search(value) or any(
                 re.search(rf"\$\{{?{re.escape(v)}\b", value) for v in tainted
             ):
                 tainted.add(name)
     return tainted
 
 
+def uses_var(line: str, names: set[str]) -> str | None:
+    return next((v for v in names if re.search(rf"\$\{{?{re.escape(v)}\b", line)), None)
+
+
 def _derivations(tf: TextFile) -> list[tuple[int, str, str]]:
-    if not _PASSWORD_SINK.search(tf.text):
+    if not tf.mentions(_SINK_HINTS) or not _PASSWORD_SINK.search(tf.text):
         return []
     lines = tf.lines()
-    tainted = _tainted_vars(lines)
+    tainted = tainted_vars(lines)
     out = []
     for number, line in enumerate(lines, start=1):
         if is_comment(line) or not _PASSWORD_SINK.search(line):
             continue
         rhs = line  # a pipe puts the value before the sink ("echo $pw | chpasswd")
         source = _PUBLIC_SOURCE.search(rhs)
-        used = next((v for v in tainted if re.search(rf"\$\{{?{re.escape(v)}\b", rhs)), None)
+        used = uses_var(rhs, tainted)
         if source is not None:
             out.append((number, line, f"public identifier '{source.group(0)}'"))
         elif used is not None:

@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +19,7 @@ import yaml
 
 with warnings.catch_warnings():  # passlib imports the stdlib crypt module (deprecated in 3.11)
     warnings.simplefilter("ignore", DeprecationWarning)
-    from passlib.context import CryptContext
+    from passlib.context import CryptContext  # type: ignore[import-untyped]
 
 SCHEMES = ("md5_crypt", "sha256_crypt", "sha512_crypt", "bcrypt", "apr_md5_crypt", "des_crypt")
 WEAK_SCHEMES = {"des_crypt": "DES crypt", "md5_crypt": "MD5-crypt", "apr_md5_crypt": "Apache MD5"}
@@ -119,22 +119,17 @@ def crack(
             found, tried, late = _try_chunk(hash_value, passwords, deadline)
             results[hash_value] = CrackResult(found, tried, late)
         return results
-    pending: dict[str, list[tuple[int, object]]] = {}
+    pending: dict[str, list[Future[tuple[str | None, int, bool]]]] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for hash_value, passwords in targets.items():
             pending[hash_value] = [
-                (i, pool.submit(_try_chunk, hash_value, passwords[i : i + chunk], deadline))
+                pool.submit(_try_chunk, hash_value, passwords[i : i + chunk], deadline)
                 for i in range(0, len(passwords), chunk)
             ]
         for hash_value, futures in pending.items():
-            found: str | None = None
-            tried = 0
-            late = False
-            for _, fut in sorted(futures, key=lambda f: f[0]):
-                pw, n, out_of_time = fut.result()  # type: ignore[attr-defined]
-                tried += n
-                late = late or out_of_time
-                if pw is not None and found is None:
-                    found = pw
-            results[hash_value] = CrackResult(found, tried, late and found is None)
+            outcomes = [f.result() for f in futures]  # in candidate order
+            password = next((pw for pw, _, _ in outcomes if pw is not None), None)
+            tried = sum(n for _, n, _ in outcomes)
+            late = any(t for _, _, t in outcomes) and password is None
+            results[hash_value] = CrackResult(password, tried, late)
     return results

@@ -57,18 +57,16 @@ def find_candidates(data: bytes) -> list[Candidate]:
     found = list(strings(data, min_len=4))
     prompts = [(off, s) for off, s in found if PROMPT.search(s) and (" " in s.strip() or
                                                                      s.rstrip().endswith((":", "?", ">")))]
-    out: dict[int, Candidate] = {}
-    for p_off, p_text in prompts:
-        for off, s in found:
-            if abs(off - p_off) > WINDOW or off == p_off or off in out:
-                continue
-            if any(off == po for po, _ in prompts):
-                continue
-            scored = _score(s)
-            if scored is None:
-                continue
-            out[off] = Candidate(off, s, scored[0], scored[1], p_text.strip())
-    return sorted(out.values(), key=lambda c: c.offset)
+    prompt_offsets = {po for po, _ in prompts}
+    out: list[Candidate] = []
+    for off, s in found:
+        near = [(abs(off - po), pt) for po, pt in prompts if abs(off - po) <= WINDOW]
+        if off in prompt_offsets or not near:
+            continue
+        scored = _score(s)
+        if scored is not None:
+            out.append(Candidate(off, s, scored[0], scored[1], min(near)[1].strip()))
+    return out
 
 
 @check(CheckSpec(

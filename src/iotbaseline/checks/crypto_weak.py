@@ -28,7 +28,7 @@ WEAK_IMPORTS: dict[str, tuple[str, Severity]] = {
     "mbedtls_aes_crypt_ecb": ("ECB mode", Severity.MEDIUM),
 }
 _EXACT = {"MD5", "SHA1", "RC4"}  # names too short to match as prefixes
-_SYMBOL = re.compile(r"^(?:" + "|".join(re.escape(k) for k in WEAK_IMPORTS) + r")\w*$", re.M)
+_SYMBOL = re.compile(r"^(?:" + "|".join(re.escape(k) for k in WEAK_IMPORTS) + r")\w*$", re.MULTILINE)
 
 CRYPTO_PROVISIONS = ("etsi-en-303-645:5.5-1", "xiaomi-2.0:5.1", "tencent-qtx-001.1:5.1.6-4",
                      "owasp-isvs:V2.4.2", "owasp-isvs:V3.5.4")
@@ -161,7 +161,7 @@ def find_hardcoded_symmetric_keys(ctx: CheckContext) -> CheckReport:
     if not files:
         return CheckReport(not_applicable="no scripts or configuration files in the image")
     hits = []
-    for m in search(ctx, HARDCODED_KEY):
+    for m in search(ctx, HARDCODED_KEY, hints=("openssl", "key", "iv")):
         if is_comment(m.line_text):
             continue
         if m.match.group("flag") and not re.search(r"\bopenssl\s+(?:enc|aes-|des|bf|camellia)",

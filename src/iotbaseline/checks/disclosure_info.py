@@ -63,7 +63,7 @@ MODEL_SOURCES = ("/etc/device_info", "/etc/board.json", "/tmp/sysinfo/model", "/
                  "/etc/hostname", "/etc/openwrt_release", "/etc/os-release", "/etc/product")
 MODEL_KEYS = re.compile(
     r"""(?im)^\s*(?:DEVICE_PRODUCT|DEVICE_MANUFACTURER|DEVICE_REVISION|MODEL|PRODUCT(?:_NAME)?|
-    BOARD(?:_NAME)?|HARDWARE|DISTRIB_TARGET|"model"|"name")\s*[=:]\s*(?P<value>[^\n]+)$""", re.X)
+    BOARD(?:_NAME)?|HARDWARE|DISTRIB_TARGET|"model"|"name")\s*[=:]\s*(?P<value>[^\n]+)$""", re.VERBOSE)
 HTML_TITLE = re.compile(r"(?i)<title>\s*(?P<value>[^<]{2,80})</title>")
 
 
@@ -92,11 +92,11 @@ def find_model_identification(ctx: CheckContext) -> CheckReport:
                 evidence.append(Evidence(kind="file", ref=tf.path, sha256=tf.entry.sha256,
                                          line=tf.line_number(m.start()), excerpt=excerpt(m.group(0)),
                                          detail="model identification"))
-    for m in search(ctx, HTML_TITLE, files=[t for t in _web_files(ctx)
-                                            if t.path.endswith((".html", ".htm", ".asp"))][:50]):
-        evidence.append(Evidence(kind="file", ref=m.file.path, line=m.line,
-                                 excerpt=excerpt(m.match.group(0)), detail="web UI title"))
-        break
+    pages = [t for t in _web_files(ctx) if t.path.endswith((".html", ".htm", ".asp"))][:50]
+    title = next(iter(search(ctx, HTML_TITLE, files=pages)), None)
+    if title is not None:
+        evidence.append(Evidence(kind="file", ref=title.file.path, line=title.line,
+                                 excerpt=excerpt(title.match.group(0)), detail="web UI title"))
     if not evidence:
         return CheckReport(not_applicable="no model designation found in the image; the label "
                            "or a live probe must show it")
@@ -111,7 +111,7 @@ VERSION_SOURCES = ("/etc/openwrt_release", "/etc/os-release", "/usr/lib/os-relea
 VERSION_LINE = re.compile(
     r"""(?im)^(?:\s*(?:DISTRIB_(?:RELEASE|REVISION|DESCRIPTION)|VERSION(?:_ID)?|PRETTY_NAME|BUILD_ID|
     ro\.build\.(?:display\.id|version\.release)|FIRMWARE_VERSION|FW_VERSION)\s*=\s*[^\n]+
-    |[^\n]*\b\d+\.\d+(?:\.\d+)*\b[^\n]*)$""", re.X)
+    |[^\n]*\b\d+\.\d+(?:\.\d+)*\b[^\n]*)$""", re.VERBOSE)
 
 
 @check(CheckSpec(

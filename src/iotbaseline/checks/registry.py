@@ -41,12 +41,16 @@ GROUP_A: tuple[ModuleType, ...] = (
 # --- group B: services, debug, privilege, hardening, updates, secure boot, firewall ---
 from iotbaseline.checks import (  # noqa: E402
     android_props,
+    boot_secure,
     debug_console,
     firewall_setup,
+    hard_aslr,
+    hard_elf,
     priv_daemons,
     priv_files,
     svc_access,
     svc_remote,
+    update_path,
 )
 
 GROUP_B: tuple[ModuleType, ...] = (
@@ -57,6 +61,10 @@ GROUP_B: tuple[ModuleType, ...] = (
     firewall_setup,
     priv_daemons,
     priv_files,
+    hard_elf,
+    hard_aslr,
+    update_path,
+    boot_secure,
 )
 # --- end group B ---
 

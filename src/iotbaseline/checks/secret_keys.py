@@ -11,6 +11,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
@@ -21,7 +22,7 @@ from iotbaseline.model import Evidence, Severity
 
 PEM_KEY = re.compile(
     r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |ANY )?PRIVATE KEY)-----(.*?)-----END \1-----",
-    re.S)
+    re.DOTALL)
 PEM_KEY_BYTES = re.compile(rb"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----")
 MAX_PEM = 16 * 1024
 HOST_KEY_PATHS = re.compile(r"(^|/)(ssh_host_\w+_key|dropbear_\w+_host_key|\w*host_?key)$")
@@ -73,6 +74,7 @@ def parse_pem_key(block: str) -> tuple[str | None, int | None, bool, str]:
     data = block.encode()
     if "ENCRYPTED" in block.split("\n", 1)[0] or "Proc-Type: 4,ENCRYPTED" in block:
         return None, None, True, "encrypted with a passphrase"
+    key: object
     try:
         if "OPENSSH" in block.split("\n", 1)[0]:
             key = serialization.load_ssh_private_key(data, password=None)
@@ -82,7 +84,7 @@ def parse_pem_key(block: str) -> tuple[str | None, int | None, bool, str]:
         return None, None, True, "encrypted with a passphrase"
     except (ValueError, binascii.Error) as exc:
         return None, None, False, f"not parseable ({str(exc)[:60]})"
-    except Exception as exc:  # unsupported algorithm in this OpenSSL build
+    except UnsupportedAlgorithm as exc:  # e.g. a curve this OpenSSL build lacks
         return None, None, False, f"not parseable ({type(exc).__name__})"
     algo, bits = describe(key)
     return algo, bits, False, ""
@@ -135,7 +137,7 @@ def _der_key(data: bytes) -> tuple[str, int | None] | None:
         return None
     try:
         key = serialization.load_der_private_key(data, password=None)
-    except Exception:  # not a key: most 0x30 files are certificates or other DER
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # not a key (or an encrypted one)
         return None
     return describe(key)
 
@@ -184,21 +186,21 @@ def _scan(ctx: CheckContext) -> KeyScan:
     for blob in binaries(ctx):
         if blob.entry is not None and blob.entry.kind not in ("elf", "data", "kernel_module"):
             continue
-        for m in PEM_KEY_BYTES.finditer(blob.data):
-            end_marker = b"-----END " + m.group(1) + b"-----"
-            end = blob.data.find(end_marker, m.end(), m.end() + MAX_PEM)
+        for bm in PEM_KEY_BYTES.finditer(blob.data):
+            end_marker = b"-----END " + bm.group(1) + b"-----"
+            end = blob.data.find(end_marker, bm.end(), bm.end() + MAX_PEM)
             if end < 0:
                 continue
-            block = blob.data[m.start():end + len(end_marker)].decode("ascii", errors="replace")
+            block = blob.data[bm.start():end + len(end_marker)].decode("ascii", errors="replace")
             block = block.replace("\\n", "\n")  # keys written as C string literals
-            body = block.split("-----", 3)[-1] if block.count("-----") >= 4 else ""
-            if _is_placeholder_block(PEM_KEY.match(block).group(2) if PEM_KEY.match(block) else body):
+            parsed = PEM_KEY.match(block)
+            if parsed is None or _is_placeholder_block(parsed.group(2)):
                 continue
             algo, bits, enc, note = parse_pem_key(block)
             scan.keys.append(FoundKey(blob.entry.path if blob.entry else blob.name,
                                       blob.entry.root if blob.entry else None,
-                                      f"PEM {m.group(1).decode()}", algo, bits, enc,
-                                      offset=m.start(), in_binary=True, note=note))
+                                      f"PEM {bm.group(1).decode()}", algo, bits, enc,
+                                      offset=bm.start(), in_binary=True, note=note))
     return scan
 
 

@@ -36,6 +36,7 @@ class SecretPattern:
     text: re.Pattern[str] | None
     binary: re.Pattern[str] | None
     confidence: str
+    hints: tuple[str, ...] = ()  # lower-case words a text file must contain to be searched
 
 
 @lru_cache(maxsize=1)
@@ -47,9 +48,9 @@ def secret_patterns() -> tuple[SecretPattern, ...]:
         scope = p["scope"]
         out.append(SecretPattern(
             p["id"], p["what"],
-            re.compile(p["regex"], re.M) if scope in ("text", "both") else None,
-            re.compile(p["regex"], re.M) if scope in ("binary", "both") else None,
-            p["confidence"]))
+            re.compile(p["regex"], re.MULTILINE) if scope in ("text", "both") else None,
+            re.compile(p["regex"], re.MULTILINE) if scope in ("binary", "both") else None,
+            p["confidence"], tuple(p.get("hints", ()))))
     return tuple(out)
 
 
@@ -85,7 +86,7 @@ def find_cloud_credentials(ctx: CheckContext) -> CheckReport:
     seen: set[tuple[str, str]] = set()
     for pat in secret_patterns():
         if pat.text is not None:
-            for m in search(ctx, pat.text):
+            for m in search(ctx, pat.text, hints=pat.hints):
                 value = _value(m.match)
                 if _PLACEHOLDER.search(value) or is_comment(m.line_text) or (m.file.path, value) in seen:
                     continue
@@ -156,7 +157,7 @@ def find_wifi_psks(ctx: CheckContext) -> CheckReport:
         return CheckReport(not_applicable="no configuration files in the image")
     hits: list[Hit] = []
     defaults = default_passwords()
-    for m in search(ctx, WIFI_PSK, files=configs):
+    for m in search(ctx, WIFI_PSK, files=configs, hints=("psk", "passphrase", "key", "sae_")):
         value = next(v for v in m.match.groupdict().values() if v is not None).strip().strip('"')
         if not value or _PLACEHOLDER.search(value):
             continue
@@ -202,7 +203,7 @@ def find_zigbee_default_key(ctx: CheckContext) -> CheckReport:
         return CheckReport(not_applicable="no files to search")
     hits = [Hit(message=f"ZigBee default link key in {m.file.path}", path=m.file.path,
                 root=m.file.root, line=m.line, excerpt=excerpt(m.line_text))
-            for m in search(ctx, ZIGBEE_TEXT)]
+            for m in search(ctx, ZIGBEE_TEXT, hints=("zigbee", "5a69", "0x5a"))]
     for bm in search_binaries(ctx, ZIGBEE_BYTES):
         entry = bm.blob.entry
         hits.append(Hit(message=f"ZigBee default link key inside {entry.path if entry else bm.blob.name}",

@@ -38,6 +38,13 @@ _LISTEN_IMPORTS = frozenset({"listen", "accept", "accept4"})
 BUSYBOX_NAMES = ("busybox", "toybox")
 
 
+# Accept only on local (unix) sockets or netlink: not network-facing despite their imports.
+LOCAL_ONLY = frozenset({"ubusd", "dbus-daemon", "udevd", "systemd-udevd", "hotplug2", "netifd",
+                        "procd", "logd", "rpcd", "crond", "klogd", "syslogd", "logread",
+                        "mdev", "ueventd", "servicemanager", "vold", "netd", "init",
+                        "dropbearkey", "ubus", "uci"})
+
+
 def is_listener(index: FileIndex, service: Service) -> bool:
     """True when the program is a known network daemon or its ELF imports accept/listen.
 
@@ -49,7 +56,7 @@ def is_listener(index: FileIndex, service: Service) -> bool:
         return True
     if service.name == "socat" and any("LISTEN" in a.upper() for a in service.argv):
         return True
-    if service.binary is None:
+    if service.binary is None or service.name in LOCAL_ONLY:
         return False
     entry = index.get(service.binary, service.root)
     if entry is None or entry.elf is None:

@@ -260,7 +260,12 @@ def find_command_line_credentials(ctx: CheckContext) -> CheckReport:
         login = _login_program(argv)
         candidates = [argv] + ([tuple(login.split())] if login and " " in login else [])
         for words in candidates:
-            for what, secret in _credentials_in(words):
+            found = _credentials_in(words)
+            shown = " ".join(words)
+            for what, secret in found:
+                if not what.startswith("login -f"):
+                    shown = shown.replace(secret, redact(secret))
+            for what, secret in found:
                 is_login_f = what.startswith("login -f")
                 report.hits.append(Hit(
                     message=(f"{describe(service)} "
@@ -269,8 +274,7 @@ def find_command_line_credentials(ctx: CheckContext) -> CheckReport:
                                                    f"({what})."))
                     + ("" if service.enabled else " The script is present but not enabled."),
                     path=service.source, root=service.root, line=service.line,
-                    excerpt=" ".join(words).replace(secret, redact(secret))[:200]
-                    if not is_login_f else " ".join(words)[:200],
+                    excerpt=shown[:200],
                     secret=None if is_login_f else secret,
                     redacted=None if is_login_f else redact(secret),
                     severity=Severity.HIGH if service.enabled else Severity.MEDIUM,

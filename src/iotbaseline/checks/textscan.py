@@ -33,6 +33,22 @@ class TextFile:
     entry: FileEntry
     text: str
     _starts: list[int] | None = field(default=None, repr=False)
+    _lower: str | None = field(default=None, repr=False)
+
+    @property
+    def lower(self) -> str:
+        """The text in lower case, for cheap keyword pre-filters before a regex runs."""
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def in_markup_comment(self, offset: int) -> bool:
+        """Whether ``offset`` falls inside an XML/HTML ``<!-- -->`` comment."""
+        start = self.text.rfind("<!--", 0, offset)
+        return start >= 0 and self.text.find("-->", start, offset) < 0
+
+    def mentions(self, hints: tuple[str, ...]) -> bool:
+        return any(h in self.lower for h in hints)
 
     @property
     def path(self) -> str:
@@ -125,10 +141,14 @@ def search(
     pattern: re.Pattern[str],
     where: Callable[[TextFile], bool] | None = None,
     files: list[TextFile] | None = None,
+    hints: tuple[str, ...] = (),
 ) -> Iterator[TextMatch]:
-    """Regex matches over text files, with 1-based line numbers and the line's text."""
+    """Regex matches over text files, with 1-based line numbers and the line's text.
+    ``hints``: lower-case words one of which a file must contain for the regex to run on it."""
     for tf in files if files is not None else text_files(ctx):
         if where is not None and not where(tf):
+            continue
+        if hints and not tf.mentions(hints):
             continue
         for m in pattern.finditer(tf.text):
             yield TextMatch(tf, tf.line_number(m.start()), tf.line_text(m.start()), m)
@@ -189,18 +209,21 @@ def printable_run(data: bytes, start: int, end: int, limit: int = MAX_EXCERPT) -
 
 @dataclass
 class BlobStrings:
-    """The printable strings of one binary joined by newlines, with a map back to offsets."""
+    """The printable strings of one binary joined by newlines; offsets in the file are worked
+    out only for strings that matched (most binaries never match anything)."""
 
     blob: Blob
     joined: str
-    starts: list[int]  # position of each string in ``joined``
-    offsets: list[int]  # offset of each string in the file
+    _offsets: list[int] | None = field(default=None, repr=False)
 
     def file_offset(self, pos: int) -> tuple[int, str]:
-        i = bisect.bisect_right(self.starts, pos) - 1
-        end = self.joined.find("\n", self.starts[i])
-        string = self.joined[self.starts[i] : end if end >= 0 else len(self.joined)]
-        return self.offsets[i] + (pos - self.starts[i]), string
+        if self._offsets is None:
+            self._offsets = [m.start() for m in _RUN.finditer(self.blob.data)]
+        index = self.joined.count("\n", 0, pos)
+        start = self.joined.rfind("\n", 0, pos) + 1
+        end = self.joined.find("\n", pos)
+        string = self.joined[start : end if end >= 0 else len(self.joined)]
+        return self._offsets[index] + (pos - start), string
 
 
 MIN_STRING = 6
@@ -208,20 +231,8 @@ _RUN = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_STRING)
 
 
 def _load_blob_strings(ctx: CheckContext) -> list[BlobStrings]:
-    out: list[BlobStrings] = []
-    for blob in binaries(ctx):
-        texts: list[str] = []
-        starts: list[int] = []
-        offsets: list[int] = []
-        pos = 0
-        for m in _RUN.finditer(blob.data):
-            text = m.group().decode("ascii")
-            texts.append(text)
-            starts.append(pos)
-            offsets.append(m.start())
-            pos += len(text) + 1
-        out.append(BlobStrings(blob, "\n".join(texts), starts, offsets))
-    return out
+    return [BlobStrings(blob, b"\n".join(_RUN.findall(blob.data)).decode("ascii"))
+            for blob in binaries(ctx)]
 
 
 def blob_strings(ctx: CheckContext) -> list[BlobStrings]:

@@ -144,10 +144,14 @@ class SafeTree:
         self._remove_existing(parent_fd, name)
         fd = os.open(name, FILE_FLAGS, disk_mode("file", mode), dir_fd=parent_fd)
         written = 0
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-                written += len(chunk)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    written += len(chunk)
+        except BaseException:
+            os.unlink(name, dir_fd=parent_fd)  # no half-written file for later stages to hash
+            raise
         return written
 
     def symlink(self, parent_fd: int, name: str, target: str) -> None:

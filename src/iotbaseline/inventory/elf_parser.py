@@ -162,10 +162,19 @@ class _Reader:
         self.order = order
 
     def unpack(self, fmt: str, offset: int, what: str) -> tuple[int, ...]:
-        st = struct.Struct(self.order + fmt)
-        if offset < 0 or offset + st.size > self.size:
+        full = self.order + fmt
+        if offset < 0 or offset + struct.calcsize(full) > self.size:
             raise ElfFormatError(f"{what} at offset {offset:#x} lies outside the file ({self.size} bytes)")
-        return st.unpack_from(self.buf, offset)  # type: ignore[arg-type]
+        return struct.unpack_from(full, self.buf, offset)  # type: ignore[arg-type]
+
+    def table(self, fmt: str, offset: int, entsize: int, count: int, what: str) -> list[tuple[int, ...]]:
+        """``count`` records of ``fmt`` every ``entsize`` bytes (entsize may exceed the record)."""
+        full = self.order + fmt
+        need = struct.calcsize(full)
+        raw = self.bytes_at(offset, entsize * count, what)
+        if entsize == need:
+            return list(struct.iter_unpack(full, raw))
+        return [struct.unpack_from(full, raw, i * entsize) for i in range(count)]
 
     def bytes_at(self, offset: int, length: int, what: str) -> bytes:
         if offset < 0 or length < 0 or offset + length > self.size:
@@ -241,8 +250,7 @@ def _read_segments(r: _Reader, elf: RawElf, phoff: int, phentsize: int, phnum: i
         raise ElfFormatError(f"program header entry size {phentsize} is smaller than {need}")
     if phnum > MAX_SEGMENTS:
         raise ElfFormatError(f"{phnum} program headers is beyond any sane count")
-    for i in range(phnum):
-        v = r.unpack(fmt, phoff + i * phentsize, f"program header {i}")
+    for v in r.table(fmt, phoff, phentsize, phnum, "program header table"):
         if r.bits == 32:
             p_type, off, vaddr, _pa, filesz, memsz, flags, _al = v
         else:
@@ -262,9 +270,7 @@ def _read_sections(r: _Reader, elf: RawElf, shoff: int, shentsize: int, shnum: i
     if shnum > MAX_SECTIONS or shoff + shnum * shentsize > r.size:
         elf.warnings.append("section header table lies outside the file; sections ignored")
         return
-    raw = []
-    for i in range(shnum):
-        raw.append(r.unpack(fmt, shoff + i * shentsize, f"section header {i}"))
+    raw = r.table(fmt, shoff, shentsize, shnum, "section header table")
     names = b""
     if 0 < shstrndx < shnum:
         s = raw[shstrndx]
@@ -400,29 +406,39 @@ def _read_dynamic_symbols(r: _Reader, elf: RawElf, tags: dict[int, int], strtab:
 
 def _symbols(r: _Reader, offset: int, count: int, strtab: bytes,
              what: str) -> tuple[list[str], list[str]]:
-    """(undefined global names, defined exported names) of one symbol table."""
+    """(undefined global names, defined exported names) of one symbol table.
+
+    The hot loop of the inventory: fields not needed are skipped with pad bytes, and the
+    string table is decoded once (latin-1 keeps byte offsets) instead of once per name.
+    """
     symsize = 16 if r.bits == 32 else 24
     data = r.bytes_at(offset, count * symsize, what)
-    fmt = r.order + ("IIIBBH" if r.bits == 32 else "IBBHQQ")
+    # name, value, info, other, shndx
+    fmt = r.order + ("II4xBBH" if r.bits == 32 else "IBBHQ8x")
+    names = strtab.decode("latin-1")
+    ascii_only = strtab.isascii()
+    n_str = len(names)
+    find = names.find
     imports: list[str] = []
     exports: list[str] = []
-    find = strtab.find
-    n_str = len(strtab)
+    add_import, add_export = imports.append, exports.append
     for v in struct.iter_unpack(fmt, data):
         if r.bits == 32:
-            name_i, value, _size, info, other, shndx = v
+            name_i, value, info, other, shndx = v
         else:
-            name_i, info, other, shndx, value, _size = v
-        if not name_i or name_i >= n_str or (info >> 4) == STB_LOCAL:
+            name_i, info, other, shndx, value = v
+        if info < 16 or not 0 < name_i < n_str:  # STB_LOCAL (binding in the high nibble) / no name
             continue
-        end = find(b"\0", name_i)
-        name = strtab[name_i : end if end >= 0 else n_str].decode("utf-8", "backslashreplace")
+        end = find("\0", name_i)
+        name = names[name_i:end] if end >= 0 else names[name_i:]
+        if not ascii_only:
+            name = name.encode("latin-1").decode("utf-8", "backslashreplace")
         if shndx == SHN_UNDEF:
-            imports.append(name)
+            add_import(name)
         elif (info & 0xF) not in (STT_SECTION, STT_FILE) and (other & 3) in (STV_DEFAULT, STV_PROTECTED):
             if shndx == SHN_ABS and value == 0:
                 continue  # symbol-version markers (GLIBC_2.2.5…), not code or data
-            exports.append(name)
+            add_export(name)
     return imports, exports
 
 

@@ -149,8 +149,11 @@ def _condition_lines(assessment: Assessment, catalog: Catalog) -> list[str]:
         shown = "no profile field"
         if cond.profile_field:
             ans = answer(cond.profile_field, profile, assessment.inferred)
-            value = "unknown" if ans.value is None else str(ans.value).lower()
-            shown = f"{value} ({ans.conflict or ans.source})"
+            if ans.value is None:
+                state = "unknown"
+            else:
+                state = "holds" if ans.value != cond.negated else "does not hold"
+            shown = f"{state} ({ans.conflict or ans.source})"
         negation = " (holds when false)" if cond.negated else ""
         lines.append(f"| {cond.id} | {_cell(cond.summary)} | `{cond.profile_field}`{negation} | "
                      f"{_cell(shown)} |")
@@ -196,7 +199,7 @@ def render_ics_markdown(assessment: Assessment, catalogs: dict[str, Catalog]) ->
         "",
         "## Conditions (Table B.1)",
         "",
-        "| No. | Condition | Profile field | Answer |",
+        "| No. | Condition | Profile field | Holds? |",
         "|---|---|---|---|",
         *_condition_lines(assessment, catalog),
         "",

@@ -27,7 +27,6 @@ from cyclonedx.model.component_evidence import (
     Occurrence,
 )
 from cyclonedx.model.impact_analysis import ImpactAnalysisJustification, ImpactAnalysisState
-from cyclonedx.model.tool import Tool
 from cyclonedx.model.vulnerability import (
     BomTarget,
     Vulnerability,
@@ -235,7 +234,7 @@ def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed

@@ -135,7 +135,8 @@ def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -
     sigs = load_signatures()
     col = _Collector(sigs)
     build_tools: dict[tuple[str, str], _Draft] = {}
-    blob_hints = _blob_kernel_hints(sigs, [Path(p) for p in (*extra_blobs, *index.flat_images)])
+    blobs = [Path(p) for p in extra_blobs] + [Path(p) for p in index.flat_images]
+    blob_hints = _blob_kernel_hints(sigs, blobs)
     for root in index.roots:
         _identify_root(index, root.label, sigs, col, build_tools, blob_hints)
     drafts = list(col.drafts.values()) + list(build_tools.values())
@@ -186,7 +187,8 @@ def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collec
         if not (entry.kind == "elf" or is_module or is_kernel_image or wanted_by_name):
             continue
         limit = MAX_KERNEL_IMAGE_BYTES if is_kernel_image else MAX_FILE_BYTES
-        data = index.read_bytes(entry, limit=limit)
+        # read(n) reserves n bytes up front: ask for the file's size, not the cap
+        data = index.read_bytes(entry, limit=min(limit, entry.size) if entry.size else limit)
         if not data:
             continue
         if is_module:
@@ -278,7 +280,9 @@ def _add_os(col: _Collector, osr: OsRelease, root: str) -> None:
 
 
 def _libc_flavour(index: FileIndex, root: str) -> tuple[str, str | None] | None:
-    for entry in index.glob("/lib/*", "/usr/lib/*", root=root):
+    for entry in index.iter(root=root):
+        if not entry.path.startswith(("/lib/", "/usr/lib/")):
+            continue
         for rx, name in _LIBC_FLAVOURS:
             m = rx.search(entry.path)
             if m:
@@ -315,7 +319,7 @@ def _blob_kernel_hints(sigs: SignatureSet, blobs: list[Path]) -> list[KernelHint
     for blob in blobs:
         try:
             with blob.open("rb") as fh:
-                data = fh.read(MAX_KERNEL_IMAGE_BYTES)
+                data = fh.read(min(MAX_KERNEL_IMAGE_BYTES, blob.stat().st_size))
         except OSError:
             continue
         hints.extend(_image_hints(kernel_sig, data, blob.name, None, None))
@@ -330,7 +334,8 @@ def _build_tools_of(entry: FileEntry, data: bytes, root: str,
     for text in texts:
         for m in _COMMENT.finditer(text):
             if m.group(3):
-                name, version, detail = "clang", m.group(3), m.group(0).decode("ascii", "replace")
+                name, version = "clang", m.group(3).decode()
+                detail = m.group(0).decode("ascii", "replace")
             else:
                 name, version = "gcc", m.group(2).decode()
                 detail = m.group(0).decode("ascii", "replace")

@@ -88,36 +88,66 @@ def _line_at(data: bytes, start: int, limit: int = 200) -> bytes:
     return chunk
 
 
-def _lzma_alone(data: bytes, start: int) -> bytes | None:
-    dec = lzma.LZMADecompressor(lzma.FORMAT_ALONE)
+STEP = 1024 * 1024
+BANNER_MARK = b"Linux version "
+
+
+def _drain(dec: object, data: bytes, start: int) -> bytes | None:
+    """Decompress in 1 MiB steps, at most MAX_DECOMPRESSED, stopping soon after the banner.
+
+    Stepping keeps memory proportional to what is needed (a kernel's banner usually sits in
+    the first megabytes) and bounds a decompression bomb.
+    """
+    out = bytearray()
+    pending: bytes | memoryview = memoryview(data)[start:]
+    banner_at = -1
     try:
-        return dec.decompress(data[start:], max_length=MAX_DECOMPRESSED)
-    except lzma.LZMAError:
-        return None
+        while len(out) < MAX_DECOMPRESSED:
+            chunk = dec.decompress(pending, max_length=STEP)  # type: ignore[attr-defined]
+            pending = b""
+            if not chunk:
+                break
+            search_from = max(0, len(out) - len(BANNER_MARK))
+            out += chunk
+            if banner_at < 0:
+                banner_at = out.find(BANNER_MARK, search_from)
+            if banner_at >= 0 and out.find(b"\n", banner_at) != -1:
+                break
+            if getattr(dec, "eof", False):
+                break
+    except (lzma.LZMAError, OSError, ValueError, EOFError, zlib.error):
+        pass
+    return bytes(out) or None
+
+
+def _lzma_alone(data: bytes, start: int) -> bytes | None:
+    return _drain(lzma.LZMADecompressor(lzma.FORMAT_ALONE), data, start)
 
 
 def _xz(data: bytes, start: int) -> bytes | None:
-    dec = lzma.LZMADecompressor(lzma.FORMAT_XZ)
-    try:
-        return dec.decompress(data[start:], max_length=MAX_DECOMPRESSED)
-    except lzma.LZMAError:
-        return None
+    return _drain(lzma.LZMADecompressor(lzma.FORMAT_XZ), data, start)
+
+
+class _GzipStep:
+    """zlib's decompressobj with the ``decompress(data, max_length=)`` shape of the others."""
+
+    def __init__(self) -> None:
+        self._dec = zlib.decompressobj(wbits=31)
+        self.eof = False
+
+    def decompress(self, data: bytes | memoryview, max_length: int) -> bytes:
+        source = bytes(data) if data else self._dec.unconsumed_tail
+        out = self._dec.decompress(source, max_length)
+        self.eof = self._dec.eof
+        return out
 
 
 def _gzip(data: bytes, start: int) -> bytes | None:
-    dec = zlib.decompressobj(wbits=31)
-    try:
-        return dec.decompress(data[start:], MAX_DECOMPRESSED)
-    except zlib.error:
-        return None
+    return _drain(_GzipStep(), data, start)
 
 
 def _bzip2(data: bytes, start: int) -> bytes | None:
-    dec = bz2.BZ2Decompressor()
-    try:
-        return dec.decompress(data[start:], max_length=MAX_DECOMPRESSED)
-    except (OSError, ValueError):
-        return None
+    return _drain(bz2.BZ2Decompressor(), data, start)
 
 
 def kernel_payloads(data: bytes) -> list[tuple[str, bytes]]:

@@ -15,6 +15,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from iotbaseline.inventory.index import FileIndex
+from iotbaseline.model import FileEntry
 
 MAX_DB_BYTES = 16 * 1024 * 1024
 
@@ -91,7 +92,7 @@ def read_opkg(index: FileIndex, root: str) -> list[PackageRecord]:
                                               path, f"{manager}-status")
     for info_dir in OPKG_INFO_DIRS:
         manager = "ipkg" if "/ipkg/" in info_dir else "opkg"
-        for entry in index.glob(info_dir + "/*.control", root=root):
+        for entry in _files_in(index, root, info_dir, ".control"):
             text = index.read_text(entry, limit=1024 * 1024) or ""
             for st in _stanzas(text)[:1]:
                 name, version = st.get("Package"), st.get("Version")
@@ -105,6 +106,16 @@ def read_opkg(index: FileIndex, root: str) -> list[PackageRecord]:
             if listing:
                 rec.files = [ln.split("\t")[0].strip() for ln in listing.splitlines() if ln.strip()]
     return list(records.values())
+
+
+def _files_in(index: FileIndex, root: str, directory: str, suffix: str) -> list[FileEntry]:
+    """Regular files directly in ``directory`` whose name ends with ``suffix`` (no fnmatch:
+    this runs once per database directory over every file of the root)."""
+    prefix = directory.rstrip("/") + "/"
+    if index.get(directory, root) is None:
+        return []
+    return [f for f in index.iter(root=root)
+            if f.path.startswith(prefix) and f.path.endswith(suffix) and "/" not in f.path[len(prefix):]]
 
 
 def read_dpkg(index: FileIndex, root: str) -> list[PackageRecord]:
@@ -185,7 +196,7 @@ def read_os_release(index: FileIndex, root: str) -> list[OsRelease]:
         os_id = (v.get("ID") or "").lower()
         if not os_id or (os_id == "openwrt" and out):
             break
-        vendor_product = {"debian": ("debian", "debian_linux"), "ubuntu": ("canonical", "ubuntu_linux"),
+        vendor_product: tuple[str | None, str | None] = {"debian": ("debian", "debian_linux"), "ubuntu": ("canonical", "ubuntu_linux"),
                           "buildroot": ("buildroot", "buildroot")}.get(os_id, (None, None))
         out.append(OsRelease(os_id, v.get("VERSION_ID") or v.get("VERSION"), path, "os-release",
                              v.get("PRETTY_NAME", ""), *vendor_product))
@@ -195,9 +206,9 @@ def read_os_release(index: FileIndex, root: str) -> list[OsRelease]:
         if not text:
             continue
         v = _shell_vars(text)
-        release = v.get("ro.build.version.release") or v.get("ro.system.build.version.release")
-        if release:
-            out.append(OsRelease("android", release, path, "build.prop",
+        android = v.get("ro.build.version.release") or v.get("ro.system.build.version.release")
+        if android:
+            out.append(OsRelease("android", android, path, "build.prop",
                                  v.get("ro.build.fingerprint", ""), "google", "android"))
             break
     return out

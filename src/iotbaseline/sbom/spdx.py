@@ -12,23 +12,19 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from spdx_tools.spdx.model import (
-    Actor,
-    ActorType,
-    Checksum,
-    ChecksumAlgorithm,
-    CreationInfo,
-    Document,
+from spdx_tools.spdx.model.actor import Actor, ActorType
+from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
+from spdx_tools.spdx.model.document import CreationInfo, Document
+from spdx_tools.spdx.model.package import (
     ExternalPackageRef,
     ExternalPackageRefCategory,
     Package,
     PackagePurpose,
-    Relationship,
-    RelationshipType,
-    SpdxNoAssertion,
 )
+from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
+from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
@@ -70,7 +66,7 @@ def build_document(components: list[Component], target: Target, *, firmware_name
         name=f"SBOM of {name}",
         document_namespace=namespace,
         creators=[Actor(ActorType.TOOL, f"iotbaseline-{__version__}")],
-        created=(created or datetime.now(timezone.utc)).replace(microsecond=0, tzinfo=None),
+        created=(created or datetime.now(UTC)).replace(microsecond=0, tzinfo=None),
     )
     firmware = Package(
         spdx_id=FIRMWARE_ID,

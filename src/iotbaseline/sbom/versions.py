@@ -83,6 +83,10 @@ def upstream_from_package(version: str, manager: str) -> str:
         if "-" in v:
             v = v.rsplit("-", 1)[0]
         return v
+    if manager == "yocto":
+        return re.sub(r"-r\d+(?:\.\d+)?$", "", v)  # "7.9p1-r0": PR (package revision) dropped
+    if manager == "buildroot":
+        return v
     # opkg/ipkg: "1.19.4-6", "0.9.33.2-1", "3.3.8-1-d6597ebf6203…" (kernel), "2011.54-2"
     m = re.match(r"^(\d+(?:\.\d+)+[a-z]{0,2})-\d+(?:-[0-9a-f]{8,})?$", v)
     if m:

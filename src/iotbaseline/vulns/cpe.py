@@ -86,6 +86,7 @@ def parse_cpe(text: str) -> Cpe | None:
     )
 
 
+@lru_cache(maxsize=131072)
 def match_key(version: str) -> str:
     """Canonical text of a version: equal for versions the comparator calls equal
     ("1.00", "1.0.0" → "1"; "7.4p1", "7.4:p1" → "7.4.p.1"). Stored for exact-version lookups."""

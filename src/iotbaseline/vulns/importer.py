@@ -103,6 +103,10 @@ class Importer:
     # ---- transaction --------------------------------------------------------------------
     def __enter__(self) -> Importer:
         c = self.conn
+        self._bulk = c.execute("SELECT COUNT(*) FROM vulns").fetchone()[0] == 0
+        if self._bulk:
+            # an empty database gains nothing from a write-ahead log: write pages once
+            c.execute("PRAGMA journal_mode=DELETE")
         c.execute("PRAGMA synchronous=OFF")
         c.execute("PRAGMA temp_store=MEMORY")
         c.execute("PRAGMA cache_size=-262144")
@@ -114,7 +118,6 @@ class Importer:
         self._products = {(v, p): pid for pid, v, p in c.execute(
             "SELECT pid, vendor, product FROM products")}
         self._next_rid = (c.execute("SELECT MAX(rid) FROM vulns").fetchone()[0] or 0) + 1
-        self._bulk = not self._known
         if self._bulk:
             for name in INDEX_NAMES:
                 c.execute(f"DROP INDEX IF EXISTS {name}")
@@ -146,6 +149,8 @@ class Importer:
             c.execute("COMMIT")
         finally:
             c.execute("PRAGMA synchronous=NORMAL")
+            if self._bulk:
+                c.execute("PRAGMA journal_mode=WAL")
 
     # ---- files --------------------------------------------------------------------------
     def import_path(self, path: Path) -> None:

@@ -74,7 +74,7 @@ def _lzma1_filter(lc: int, lp: int, pb: int, dict_size: int) -> dict[str, int]:
         "lc": lc,
         "lp": lp,
         "pb": pb,
-        "dict_size": max(dict_size, 4096),
+        "dict_size": max(dict_size, 8192),  # one stream never spans more than its block
     }
 
 

@@ -130,7 +130,12 @@ class SquashfsImage:
         parts: list[bytes] = []
         have = 0
         while have < length + offset:
-            block, next_pos = self._metadata_block(pos)
+            try:
+                block, next_pos = self._metadata_block(pos)
+            except SquashfsError:
+                if not parts:
+                    raise
+                break  # v3/v4 directory sizes count 3 bytes past the listing's end
             parts.append(block)
             have += len(block)
             if have < length + offset and next_pos >= self.size:
