@@ -28,9 +28,13 @@ def _targets() -> dict[str, list[str]]:
     scheme, plus one that cracks."""
     hashes = {
         des_crypt.hash("nOtInLst"): "root",
+        des_crypt.hash("nOtInLs2"): "admin",
         md5_crypt.hash("not-in-the-list-1"): "root",
+        md5_crypt.hash("not-in-the-list-3"): "support",
         sha512_crypt.using(rounds=5000).hash("not-in-the-list-2"): "admin",
+        sha512_crypt.using(rounds=5000).hash("not-in-the-list-4"): "root",
         md5_crypt.hash("vizxv"): "root",
+        sha512_crypt.using(rounds=5000).hash("ubnt"): "ubnt",
     }
     return {h: cred_crack.candidates_for(user) for h, user in hashes.items()}
 

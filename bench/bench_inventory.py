@@ -175,7 +175,7 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--peak-child", str(big)],
                                  check=True, capture_output=True, text=True).stdout.split()
             peaks.append((int(out[0]), int(out[1]), float(out[2]), float(out[3])))
-        files, size, self_mb, child_mb = peaks[-1]
+        files, size, _, _ = peaks[-1]
         print(f"64 MB-image equivalent ({files} entries, {size / 2**20:.0f} MiB): peak RSS "
               f"main {statistics.median(p[2] for p in peaks):.0f} MiB, largest worker "
               f"{statistics.median(p[3] for p in peaks):.0f} MiB (target <= 1024 MiB)")

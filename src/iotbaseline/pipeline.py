@@ -169,7 +169,11 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
 
     from iotbaseline.sbom.identify import identify_components
 
-    components: list[Component] = stages.run("sbom", lambda: identify_components(index), [])
+    # the image itself is searched too: kernels and bootloaders live outside the root filesystem
+    blobs = [source] if source.is_file() else []
+    components: list[Component] = stages.run(
+        "sbom", lambda: identify_components(index, extra_blobs=blobs), []
+    )
 
     db_info, components = stages.run(
         "vulns", lambda: _match_vulns(components, index, options), (None, components)
@@ -210,6 +214,10 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
         vulnerability_db=db_info,
         stage_seconds=stages.seconds,
     )
+    if db_info is None and options.use_db:
+        assessment.errors.append(
+            AnalysisError(stage="vulns", message="no vulnerability database: components were not matched against CVEs")
+        )
     written = _write_reports(assessment, options, stages, components, target, extraction)
     assessment.errors.extend(stages.errors)
     assessment.run.stage_seconds = stages.seconds
@@ -254,14 +262,13 @@ def _match_vulns(
         info = db.info()
         if not info.get("total", info.get("records", 1)):
             return None, components
-        kernel_config = None
-        try:
-            from iotbaseline.vulns.kernel_config import read_kernel_config
+        from iotbaseline.sbom.identify import runtime_components
+        from iotbaseline.vulns.kernel import read_kernel_config
 
-            kernel_config = read_kernel_config(index)
-        except ImportError:
-            pass
-        return info, match_components(components, db, kernel_config=kernel_config)
+        kernel_config = read_kernel_config(index)
+        runtime = runtime_components(components)
+        matched = {c.ref: c for c in match_components(runtime, db, kernel_config=kernel_config)}
+        return info, [matched.get(c.ref, c) for c in components]
     finally:
         db.close()
 
@@ -277,23 +284,13 @@ def _assess(
     components: list[Component],
     inferred: dict[str, Any],
 ) -> Assessment:
-    from iotbaseline.assess.engine import assess
+    from iotbaseline.assess.engine import build_assessment
     from iotbaseline.catalog.loader import load_catalogs
 
     catalogs = load_catalogs(list(options.catalogs) or None)
-    verdicts = assess(catalogs, profile, findings, outcomes, observations, components, inferred)
-    return Assessment(
-        tool=ToolInfo(version=__version__),
-        target=target,
-        profile=profile.model_dump(mode="json") if profile is not None else None,
-        run=RunInfo(catalogs={cid: c.version for cid, c in catalogs.items()}),
-        extraction=extraction,
-        findings=findings,
-        outcomes=outcomes,
-        observations=observations,
-        components=components,
-        verdicts=verdicts,
-        inferred=inferred,
+    return build_assessment(
+        catalogs, profile, findings, outcomes, observations, components, inferred,
+        target=target, extraction=extraction,
     )
 
 

@@ -144,7 +144,9 @@ def test_config_blank_default_and_fixed_passwords(tree):
 
 def test_config_without_passwords_passes(tree):
     index = tree({"/etc/config/dropbear": "config dropbear\n\toption PasswordAuth 'on'\n"
-                  "\toption RootPasswordAuth 'on'\n", "/etc/app.conf": "password_min_len=8\n"})
+                  "\toption RootPasswordAuth 'on'\n", "/etc/app.conf": "password_min_len=8\n",
+                  "/etc/ssl/openssl.cnf": "secret = pass:example  # how to pass a secret\n",
+                  "/etc/app/settings.xml": "<s>\n<!--\n<password>sample1</password>\n-->\n</s>\n"})
     outcome, findings = run(cc.find_config_passwords, index)
     assert findings == [] and outcome.status == OutcomeStatus.PASS
 
@@ -178,10 +180,40 @@ def test_cracking_is_bounded_by_the_deadline():
 def test_parallel_cracking_finds_what_inline_cracking_finds():
     from iotbaseline.checks import cred_crack
 
-    hashes = {md5_crypt.hash(pw): pw for pw in ("hi3518", "not-listed-1", "not-listed-2",
-                                                 "not-listed-3", "ubnt", "not-listed-4")}
+    slow = sha512_crypt.using(rounds=5000)
+    hashes = {slow.hash(pw): pw for pw in ("hi3518", "not-listed-1", "not-listed-2",
+                                           "not-listed-3", "ubnt", "not-listed-4")}
     targets = {h: cred_crack.candidates_for("root") for h in hashes}
-    assert sum(map(len, targets.values())) > 400  # above the inline limit: uses processes
+    # estimated work above the threshold, so processes are used
+    assert sum(len(v) * cred_crack._COST["sha512_crypt"] for v in targets.values()) > \
+        cred_crack._PARALLEL_ABOVE
     parallel = cred_crack.crack(targets, seconds=60, jobs=2)
     assert {h: r.password for h, r in parallel.items()} == {
         h: (pw if pw in ("hi3518", "ubnt") else None) for h, pw in hashes.items()}
+
+
+def test_web_accounts_plain_blank_and_cracked(tree):
+    from passlib.hash import apr_md5_crypt
+
+    from iotbaseline.checks import cred_web
+
+    index = tree({
+        "/etc/httpd.conf": "A:*\nH:/www\n/cgi-bin:admin:admin\n/adm:root:\n",
+        "/www/.htpasswd": f"ops:{apr_md5_crypt.hash('1234')}\nsvc:{apr_md5_crypt.hash('Zq9-x!long')}\n",
+        "/etc/lighttpd/lighttpd.conf": 'auth.backend.plain.userfile = "/etc/lighttpd/users"\n',
+        "/etc/lighttpd/users": "viewer:Cam-2231\n"})
+    _, findings = run(cred_web.find_web_accounts, index, crack_seconds=10.0)
+    got = sorted((f.location.path, f.location.line, f.severity.value, f.secret) for f in findings)
+    assert got == [("/etc/httpd.conf", 3, "critical", "admin"),
+                   ("/etc/httpd.conf", 4, "critical", None),
+                   ("/etc/lighttpd/users", 1, "high", "Cam-2231"),
+                   ("/www/.htpasswd", 1, "critical", "1234"),
+                   ("/www/.htpasswd", 2, "high", None)]
+
+
+def test_web_server_without_accounts_passes(tree):
+    from iotbaseline.checks import cred_web
+
+    outcome, findings = run(cred_web.find_web_accounts,
+                            tree({"/etc/httpd.conf": "A:*\nH:/www\n.php:/usr/bin/php-cgi\n"}))
+    assert findings == [] and outcome.status == OutcomeStatus.PASS

@@ -78,7 +78,10 @@ def test_plaintext_endpoints_excluding_local_and_documentation(tree):
 
 
 def test_only_local_urls_pass(tree):
-    index = tree({"/usr/sbin/x": "#!/bin/sh\ncurl http://127.0.0.1:8080/ http://10.0.0.2/a\n"})
+    index = tree({"/usr/sbin/x": "#!/bin/sh\ncurl http://127.0.0.1:8080/ http://10.0.0.2/a\n",
+                  "/etc/app.xml": "<!-- mirror:\n <url>http://mirror.maker.com/fw</url> -->\n",
+                  "/etc/ssl/certs/ca.der": b"\x30\x82\x00http://crl.someca.com/root.crl0\x00",
+                  "/usr/bin/d": b"\x00see http://www.apache.org/licenses/LICENSE-2.0\x00"})
     outcome, findings = run(ct.find_plaintext_endpoints, index)
     assert findings == [] and outcome.status == OutcomeStatus.PASS
 

@@ -116,8 +116,10 @@ def test_zip_traversal(box: Sandbox) -> None:
         archive.writestr("etc/passwd", "root:x:0:0\n")
         archive.writestr("../../../../outside/zipevil", "pwned")
         archive.writestr(str(box.outside / "zipabs"), "pwned")
-    box.run("trav.zip", buf.getvalue())
+    result = box.run("trav.zip", buf.getvalue())
     assert not (box.outside / "zipevil").exists() and not (box.outside / "zipabs").exists()
+    text = _messages(result)
+    assert "refused unsafe name '..'" in text and "refused absolute path" in text
 
 
 def _cpio_newc(entries: list[tuple[str, int, bytes]]) -> bytes:
@@ -135,8 +137,9 @@ def test_cpio_traversal(box: Sandbox) -> None:
     payload = _cpio_newc([("etc", 0o40755, b""), ("etc/passwd", 0o100644, b"root:x:0:0\n"),
                           ("../../../../outside/cpioevil", 0o100644, b"pwned"),
                           (str(box.outside / "cpioabs"), 0o100644, b"pwned")])
-    box.run("trav.cpio", payload)
+    result = box.run("trav.cpio", payload)
     assert not (box.outside / "cpioevil").exists() and not (box.outside / "cpioabs").exists()
+    assert "path traversal" in _messages(result)
 
 
 def _sqfs_with_names(replacements: dict[bytes, bytes], entries: list[Entry]) -> bytes:

@@ -91,6 +91,8 @@ def compiled_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the same entry-point library, but nobody's interpreter: a plain shared library
     _gcc(ENTRY_LIB, root / "lib" / "libentry.so", ["-shared", "-fPIC", "-nostdlib",
                                                    "-Wl,-e,_start_loader", "-Wl,-soname,libentry.so"], tmp)
+    (root / "boot").mkdir()
+    shutil.copy(root / "bin" / "nopie", root / "boot" / "vmlinux")  # an ET_EXEC named vmlinux
     return root
 
 
@@ -227,3 +229,9 @@ def test_malformed_elf_gets_an_error_not_a_crash(tmp_path: Path) -> None:
         assert info is not None and info.error is not None and words in info.error, name
         assert files[f"/{name}"].kind == "elf"
 
+
+
+def test_vmlinux_is_a_kernel_image_with_elf_facts(compiled: dict[str, FileEntry]) -> None:
+    entry = compiled["/boot/vmlinux"]
+    assert entry.kind == "kernel_image"
+    assert entry.elf is not None and entry.elf.elf_type == "exec"

@@ -242,3 +242,34 @@ def test_uclibc_offers_no_fortify(openwrt_image: Path, tmp_path: Path) -> None:
     files = _files(build_inventory([RootFilesystem(label="r", path=str(tmp_path / "root"))]))
     busybox = files["/bin/busybox"].elf
     assert busybox is not None and busybox.fortifiable == [] and busybox.fortify is None
+
+
+def test_big_files_are_mapped_and_hashed_correctly(tmp_path: Path) -> None:
+    import hashlib
+
+    from iotbaseline.inventory.scanner import MMAP_THRESHOLD
+
+    root = tmp_path / "root"
+    root.mkdir()
+    small = Path("/bin/true").read_bytes()
+    big = small + bytes(MMAP_THRESHOLD + 12345)  # trailing bytes do not change the ELF facts
+    (root / "small").write_bytes(small)
+    (root / "big").write_bytes(big)
+    files = _files(build_inventory([RootFilesystem(label="r", path=str(root))]))
+    assert files["/big"].sha256 == hashlib.sha256(big).hexdigest()
+    assert files["/big"].size == len(big)
+    a, b = files["/small"].elf, files["/big"].elf
+    assert a is not None and b is not None and b.error is None
+    assert a.model_dump() == b.model_dump()
+
+
+def test_a_corrupt_cache_entry_is_a_miss(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy("/bin/true", root / "true")
+    cache = tmp_path / "cache"
+    sha = _files(build_inventory([RootFilesystem(label="r", path=str(root))], cache_dir=cache))["/true"].sha256
+    assert sha is not None
+    (cache / sha[:2] / f"{sha}.json").write_text(json.dumps({"v": 1, "elf": {"bits": "many"}}))
+    elf = _files(build_inventory([RootFilesystem(label="r", path=str(root))], cache_dir=cache))["/true"].elf
+    assert elf is not None and elf.machine == "x86-64" and elf.bits == 64

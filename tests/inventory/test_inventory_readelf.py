@@ -92,12 +92,12 @@ def _symbols(text: str) -> tuple[set[str], set[str]]:
 
 def readelf_facts(path: Path) -> dict[str, object]:
     text = _readelf("-h", "-l", "-d", "-S", "-W", str(path))
-    header = dict(re.findall(r"^\s+([A-Za-z ]+):\s+(.*)$", text.split("Program Headers")[0], re.M))
+    header = dict(re.findall(r"^\s+([A-Za-z ]+):\s+(.*)$", text.split("Program Headers")[0], re.MULTILINE))
     elf_type = TYPES[header["Type"].split()[0]]
     machine = MACHINES.get(header["Machine"], header["Machine"])
     interp = re.search(r"\[Requesting program interpreter: (.*)\]", text)
-    stack = re.search(r"^\s+GNU_STACK\s+(?:\S+\s+){5}(.{3})", text, re.M)
-    has_relro = re.search(r"^\s+GNU_RELRO\s", text, re.M) is not None
+    stack = re.search(r"^\s+GNU_STACK\s+(?:\S+\s+){5}(.{3})", text, re.MULTILINE)
+    has_relro = re.search(r"^\s+GNU_RELRO\s", text, re.MULTILINE) is not None
     bind_now = bool(re.search(r"\(BIND_NOW\)|\(FLAGS\)\s.*\bBIND_NOW\b|\(FLAGS_1\)\s+Flags:.*\bNOW\b",
                               text))
     if elf_type in ("exec", "dyn"):
@@ -105,7 +105,7 @@ def readelf_facts(path: Path) -> dict[str, object]:
         relro = "none" if not has_relro else ("full" if bind_now else "partial")
     else:
         nx, relro = None, "none"
-    sections = re.findall(r"^\s+\[\s*\d+\]\s+(\S+)", text, re.M)
+    sections = re.findall(r"^\s+\[\s*\d+\]\s+(\S+)", text, re.MULTILINE)
     dyn_syms = _readelf("-s", "-D", "-W", str(path)) if "(NEEDED)" in text or "Dynamic section" in text else ""
     imports, exports = _symbols(dyn_syms)
     if elf_type == "rel":

@@ -235,3 +235,9 @@ def test_garbage_package_database_gives_no_components_and_no_crash(tmp_path: Pat
     comps = identify(tmp_path, {"/usr/lib/opkg/status": b"\xff\xfe\x00Package\n: :\n\n\x00\x00Version 1\n" * 50,
                                 "/var/lib/dpkg/status": "Package: half\n\n"})
     assert comps == []
+
+
+def test_banner_string_in_a_program_is_not_a_kernel(tmp_path: Path) -> None:
+    comps = identify(tmp_path, {"/usr/bin/uname-helper": ELF + b"\x00Linux version 9.9.9 (fake@x) (gcc)\n\x00",
+                                "/boot/vmlinux-4.4.0": ELF + b"\x00Linux version 4.4.0 (b@h) (gcc version 5) #1\n"})
+    assert [c.version for c in named(comps, "linux-kernel")] == ["4.4.0"]

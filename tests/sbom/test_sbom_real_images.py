@@ -132,3 +132,29 @@ def test_cli_sbom_on_unpacked_root(dvar_root: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sbom", str(dvar_root), "-o", str(spdx_out), "--format", "spdx", "--no-vulns"])
     assert result.exit_code == 0, result.output
     assert validate_full_spdx_document(parse_from_file(str(spdx_out))) == []
+
+
+def test_cli_attaches_cves_from_the_database(openwrt: tuple[Path, Path], nvd_dir: Path, tmp_path: Path) -> None:
+    from iotbaseline.vulns.db import VulnDatabase
+
+    db_path = tmp_path / "vulns.sqlite"
+    with VulnDatabase.open(db_path) as db:
+        db.import_files([nvd_dir / "embedded-cves.jsonl.gz"])
+    out = tmp_path / "openwrt.cdx.json"
+    root, _ = openwrt
+    result = CliRunner().invoke(main, ["sbom", str(root), "-o", str(out), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    doc = json.loads(text)
+    dropbear_ref = next(c["bom-ref"] for c in doc["components"] if c["name"] == "dropbear")
+    cve = next(v for v in doc["vulnerabilities"] if v["id"] == "CVE-2012-0920")
+    assert {"ref": dropbear_ref} in cve["affects"]
+
+
+def test_cli_missing_database_named_explicitly_is_an_error(dvar_root: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sbom", str(dvar_root), "-o", str(tmp_path / "x.json"),
+                                       "--db", str(tmp_path / "absent.sqlite")])
+    assert result.exit_code == 2
+    assert "no vulnerability database" in result.output
+    assert not (tmp_path / "x.json").exists()

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.boot import listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import provisions, text_lines
 from iotbaseline.model import Evidence, Severity
@@ -32,7 +33,7 @@ class Prop:
 def android_props(ctx: CheckContext) -> list[Prop]:
     def compute(c: CheckContext) -> list[Prop]:
         props: list[Prop] = []
-        for entry in c.index.glob(*PROP_FILES):
+        for entry in listing(c).glob(*PROP_FILES):
             for number, line in enumerate(text_lines(c.index, entry), start=1):
                 if "=" not in line or line.lstrip().startswith("#"):
                     continue
@@ -116,7 +117,7 @@ def find_android_adb(ctx: CheckContext) -> CheckReport:
     return report
 
 
-_SELINUX_CONFIG = re.compile(r"^\s*SELINUX\s*=\s*(permissive|disabled)\b", re.I)
+_SELINUX_CONFIG = re.compile(r"^\s*SELINUX\s*=\s*(permissive|disabled)\b", re.IGNORECASE)
 _CMDLINE_PERMISSIVE = re.compile(r"(androidboot\.selinux=permissive|\bselinux=0\b|"
                                  r"\benforcing=0\b)")
 
@@ -133,8 +134,8 @@ _CMDLINE_PERMISSIVE = re.compile(r"(androidboot\.selinux=permissive|\bselinux=0\
 ))
 def find_selinux_permissive(ctx: CheckContext) -> CheckReport:
     props = android_props(ctx)
-    configs = ctx.index.glob("/etc/selinux/config")
-    cmdlines = [e for e in ctx.index.glob(*CMDLINE_FILES) if e.kind in ("text", "config")]
+    configs = listing(ctx).glob("/etc/selinux/config")
+    cmdlines = [e for e in listing(ctx).glob(*CMDLINE_FILES) if e.kind in ("text", "config")]
     if not props and not configs and not cmdlines:
         return CheckReport(not_applicable="no SELinux configuration or Android properties")
     report = CheckReport(examined=_examined(props) + [
@@ -176,7 +177,7 @@ _FSTAB_VERIFY = re.compile(r"\b(verify|avb)\b")
 ))
 def find_android_verity_off(ctx: CheckContext) -> CheckReport:
     props = android_props(ctx)
-    fstabs = ctx.index.glob(*FSTAB_FILES)
+    fstabs = listing(ctx).glob(*FSTAB_FILES)
     if not props and not fstabs:
         return CheckReport(not_applicable=NOT_ANDROID)
     report = CheckReport(examined=_examined(props) + [
@@ -184,9 +185,7 @@ def find_android_verity_off(ctx: CheckContext) -> CheckReport:
     for p in props:
         if p.key == "ro.boot.veritymode" and p.value in ("disabled", "logging", "eio"):
             report.hits.append(_hit(p, "dm-verity does not stop a modified partition"))
-        elif p.key == "ro.boot.verifiedbootstate" and p.value in ("orange",):
-            report.hits.append(_hit(p, "the bootloader is unlocked"))
-        elif p.key in ("ro.boot.flash.locked",) and p.value == "0":
+        elif p.key == "ro.boot.verifiedbootstate" and p.value in ("orange",) or p.key in ("ro.boot.flash.locked",) and p.value == "0":
             report.hits.append(_hit(p, "the bootloader is unlocked"))
     for entry in fstabs:
         for number, line in enumerate(text_lines(ctx.index, entry), start=1):

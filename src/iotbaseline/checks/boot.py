@@ -33,6 +33,7 @@ MAX_SCRIPT_BYTES = 512 * 1024
 EXTERNAL_PREFIXES = ("/mnt/", "/media/", "/sdcard", "/storage/", "/run/media/", "/tmp/usb",
                      "/tmp/mnt/", "/tmp/sd", "/usb", "/var/usb", "/data/usb", "/tmp/mounts/",
                      "/tmp/extroot", "/mnt")
+RUNTIME_PREFIXES = ("/tmp/", "/var/", "/proc/", "/sys/", "/dev/", "/run/", "/overlay/")
 PATH_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin",
              "/system/bin", "/system/xbin", "/vendor/bin")
 SHELLS = frozenset({"sh", "ash", "bash", "dash", "hush", "msh", "zsh", "ksh", "mksh"})
@@ -87,19 +88,60 @@ class BootModel:
     notes: list[str] = field(default_factory=list)
 
 
+class DirectoryListing:
+    """Entries by parent directory, so a glob with a literal directory looks at that directory
+    only (FileIndex.glob matches every file of the image against the pattern)."""
+
+    def __init__(self, index: FileIndex) -> None:
+        self.index = index
+        self.children: dict[tuple[str, str], list[FileEntry]] = {}
+        for entry in index.iter():
+            key = (entry.root, posixpath.dirname(entry.path))
+            self.children.setdefault(key, []).append(entry)
+
+    def glob(self, *patterns: str, root: str | None = None) -> list[FileEntry]:
+        out: list[FileEntry] = []
+        seen: set[tuple[str, str]] = set()
+        roots = [root] if root is not None else [r.label for r in self.index.roots]
+        for pattern in patterns:
+            directory = posixpath.dirname(pattern)
+            if any(ch in directory for ch in "*?["):
+                candidates: list[FileEntry] = self.index.glob(pattern, root=root)
+            else:
+                candidates = [e for label in roots
+                              for e in self.children.get((label, directory), ())
+                              if fnmatch.fnmatchcase(e.path, pattern)]
+            for entry in candidates:
+                if (entry.root, entry.path) not in seen:
+                    seen.add((entry.root, entry.path))
+                    out.append(entry)
+        return out
+
+
+def reset_caches() -> None:
+    """Forget memoised shell tokens (benchmarks measure a cold start)."""
+    _cached_tokens.cache_clear()
+
+
+def listing(ctx: CheckContext) -> DirectoryListing:
+    return ctx.fact("index.listing", lambda c: DirectoryListing(c.index))  # type: ignore[no-any-return]
+
+
 def started_services(ctx: CheckContext) -> list[Service]:
     """Services of every root filesystem, enabled or not (filter on ``enabled``)."""
     return boot_model(ctx).services
 
 
 def boot_model(ctx: CheckContext) -> BootModel:
-    return ctx.fact("boot.model", lambda c: build_boot_model(c.index))  # type: ignore[no-any-return]
+    return ctx.fact("boot.model",  # type: ignore[no-any-return]
+                    lambda c: build_boot_model(c.index, listing(c)))
 
 
-def build_boot_model(index: FileIndex) -> BootModel:
+def build_boot_model(index: FileIndex, files: DirectoryListing | None = None) -> BootModel:
     model = BootModel()
+    files = files or DirectoryListing(index)
     for root in index.roots:
-        _RootReader(index, root.label, model).read()
+        _RootReader(index, root.label, model, files).read()
     return model
 
 
@@ -146,8 +188,10 @@ class _Frame:
 
 
 class _RootReader:
-    def __init__(self, index: FileIndex, root: str, model: BootModel) -> None:
+    def __init__(self, index: FileIndex, root: str, model: BootModel,
+                 files: DirectoryListing) -> None:
         self.index = index
+        self.files = files
         self.root = root
         self.model = model
         self.visited: set[tuple[str, str, bool]] = set()
@@ -231,7 +275,7 @@ class _RootReader:
                                                        "bootwait") else "inittab")
 
     def _read_openwrt_rc_d(self) -> None:
-        links = sorted((e for e in self.index.glob("/etc/rc.d/S*", root=self.root)
+        links = sorted((e for e in self.files.glob("/etc/rc.d/S*", root=self.root)
                        if re.match(r"^/etc/rc\.d/S\d+", e.path)), key=lambda e: e.path)
         if not links:
             return
@@ -245,8 +289,8 @@ class _RootReader:
                              frame)
 
     def _read_sysv_runlevels(self) -> None:
-        level = "2" if self.index.glob("/etc/rc2.d/S*", root=self.root) else "3"
-        links = sorted(self.index.glob("/etc/rcS.d/S*", f"/etc/rc{level}.d/S*",
+        level = "2" if self.files.glob("/etc/rc2.d/S*", root=self.root) else "3"
+        links = sorted(self.files.glob("/etc/rcS.d/S*", f"/etc/rc{level}.d/S*",
                                        f"/etc/rc.d/rc{level}.d/S*", root=self.root),
                        key=lambda e: e.path)
         for link in links:
@@ -264,7 +308,7 @@ class _RootReader:
             self._run_script(entry, [], self._frame("rc.local", (entry.path,)))
 
     def _read_disabled_init_scripts(self) -> None:
-        for entry in sorted(self.index.glob("/etc/init.d/*", root=self.root), key=lambda e: e.path):
+        for entry in sorted(self.files.glob("/etc/init.d/*", root=self.root), key=lambda e: e.path):
             target = self._entry(entry.path)
             if target is None or target.kind in ("elf",):
                 continue
@@ -280,14 +324,14 @@ class _RootReader:
         unit_dirs = ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
         units: dict[str, FileEntry] = {}
         for d in reversed(unit_dirs):
-            for e in self.index.glob(f"{d}/*.service", root=self.root):
+            for e in self.files.glob(f"{d}/*.service", root=self.root):
                 if e.kind != "directory":
                     units[posixpath.basename(e.path)] = e
         if not units:
             return
         wanted: dict[str, str] = {}
         for d in unit_dirs:
-            for link in self.index.glob(f"{d}/*.wants/*", f"{d}/*.requires/*", root=self.root):
+            for link in self.files.glob(f"{d}/*.wants/*", f"{d}/*.requires/*", root=self.root):
                 wanted.setdefault(posixpath.basename(link.path), link.path)
         for name, unit in sorted(units.items()):
             real = self._entry(unit.path)
@@ -335,35 +379,35 @@ class _RootReader:
                                tty=inst if inst.startswith("tty") else None)
 
     def _read_android_init(self) -> None:
-        files = self.index.glob("/init.rc", "/init.*.rc", "/system/etc/init/*.rc",
+        files = self.files.glob("/init.rc", "/init.*.rc", "/system/etc/init/*.rc",
                                 "/vendor/etc/init/*.rc", "/etc/init/*.rc", root=self.root)
         for entry in sorted(files, key=lambda e: e.path):
             self.model.files.append(entry.path)
             current: tuple[int, list[str]] | None = None
             opts: dict[str, str] = {}
-
-            def flush() -> None:
-                if current is None:
-                    return
-                number, words = current
-                frame = self._frame("android-init", (entry.path,), enabled="disabled" not in opts)
-                user = opts.get("user")
-                frame.user = None if user in (None, "root") else user
-                self._emit(words, entry.path, number, frame, launcher="android-init")
-
             for number, text in self._lines(entry):
                 words = _split_words(text)
                 if not words:
                     continue
-                if words[0] == "service" and len(words) >= 3:
-                    flush()
-                    current, opts = (number, words[2:]), {}
-                elif words[0] == "on":
-                    flush()
-                    current, opts = None, {}
+                if words[0] in ("service", "on"):
+                    self._android_service(entry.path, current, opts)
+                    current = (number, words[2:]) if words[0] == "service" and len(words) >= 3 \
+                        else None
+                    opts = {}
                 elif current is not None:
                     opts[words[0]] = " ".join(words[1:])
-            flush()
+            self._android_service(entry.path, current, opts)
+
+    def _android_service(self, path: str, current: tuple[int, list[str]] | None,
+                         opts: dict[str, str]) -> None:
+        """One ``service NAME PROGRAM ARGS`` block; ``disabled`` ones start only on demand."""
+        if current is None:
+            return
+        number, words = current
+        frame = self._frame("android-init", (path,), enabled="disabled" not in opts)
+        user = opts.get("user")
+        frame.user = None if user in (None, "root") else user
+        self._emit(words, path, number, frame, launcher="android-init")
 
     def _read_inetd(self) -> None:
         entry = self._entry("/etc/inetd.conf")
@@ -387,7 +431,7 @@ class _RootReader:
             self._emit([program, *rest], entry.path, number, frame, launcher="inetd")
 
     def _read_xinetd(self) -> None:
-        files = self.index.glob("/etc/xinetd.d/*", "/etc/xinetd.conf", root=self.root)
+        files = self.files.glob("/etc/xinetd.d/*", "/etc/xinetd.conf", root=self.root)
         active = any(s.enabled and s.name == "xinetd" for s in self.model.services
                      if s.root == self.root)
         for entry in sorted(files, key=lambda e: e.path):
@@ -557,8 +601,9 @@ class _RootReader:
                 continue
             head = words[0]
             if head == "case" and len(words) >= 3:
-                values = self._expand(words[1], frame)
-                known = values if len(values) == 1 and "$" not in values[0] else None
+                case_values = self._expand(words[1], frame)
+                known = case_values if len(case_values) == 1 and "$" not in case_values[0] \
+                    else None
                 case_stack.append((known, True))
                 continue
             if head == "esac" and case_stack:
@@ -689,7 +734,8 @@ class _RootReader:
             command = self.procd.get("command")
             if command:
                 saved = frame.user
-                user = (self.procd.get("user") or [None])[0]
+                users = self.procd.get("user") or []
+                user = users[0] if users else None
                 if user and user != "root":
                     frame.user = user
                 via = frame.via
@@ -739,6 +785,7 @@ class _RootReader:
             var, section_name, option = args[0], args[1], args[2]
             default = args[3] if len(args) > 3 else ""
             value = None
+            section: UciSection | None = None
             if self.uci is not None:
                 section = self._uci_section(section_name)
                 value = section.get(option) if section else None
@@ -803,8 +850,9 @@ class _RootReader:
         elif len(values) == 2 and values[0] in ("-n", "-z"):
             result = bool(values[1]) == (values[0] == "-n")
         elif len(values) == 2 and values[0] in ("-f", "-e", "-s", "-x", "-d", "-r"):
-            if not values[1].startswith("/") and values[1]:
-                return None
+            if (not values[1].startswith("/") and values[1]) or values[1].startswith(
+                    RUNTIME_PREFIXES + EXTERNAL_PREFIXES):
+                return None  # created at run time or on removable media: unknown statically
             entry = self.index.resolve(values[1], self.root) if values[1] else None
             if values[0] == "-d":
                 result = entry is not None and entry.kind == "directory"
@@ -887,10 +935,10 @@ class _RootReader:
         saved = frame.user
         frame.user = user
         action = args[0] if args else ""
-        if self._is_rc_common(entry) and action not in ("boot", "start"):
-            if action in STOP_ACTIONS or action == "":
-                frame.user = saved
-                return
+        if self._is_rc_common(entry) and action not in ("boot", "start") and (
+                action in STOP_ACTIONS or action == ""):
+            frame.user = saved
+            return
         self._run_script(entry, args, frame)
         frame.user = saved
 
@@ -910,7 +958,10 @@ class _RootReader:
         if not argv or not re.match(r"^[\w./$@{}+-]+$", argv[0]) or argv[0].startswith("-"):
             return
         program, entry = self._resolve_program(argv[0])
-        if entry is None and launcher is None and not argv[0].startswith(EXTERNAL_PREFIXES):
+        external = argv[0].startswith(EXTERNAL_PREFIXES) or (
+            posixpath.basename(argv[0]) in SHELLS and len(argv) > 1
+            and argv[1].startswith(EXTERNAL_PREFIXES))
+        if entry is None and launcher is None and not external:
             return  # a word we cannot resolve to a program of the image (function, builtin…)
         name = posixpath.basename(argv[0])
         if name == "busybox" and len(argv) > 1:
@@ -968,7 +1019,7 @@ class _RootReader:
             globbed: list[str] = []
             for w in results:
                 if any(ch in w for ch in "*?[") and w.startswith("/") and "$" not in w:
-                    matches = sorted(e.path for e in self.index.glob(w, root=self.root))
+                    matches = sorted(e.path for e in self.files.glob(w, root=self.root))
                     globbed.extend(matches or [w])
                 else:
                     globbed.append(w)
@@ -990,11 +1041,29 @@ def _via_for(path: str, current: str) -> str:
 
 
 _SIMPLE_WORDS = re.compile(r"[;&|()<>]+|[^\s;&|()<>]+")
+_QUOTED_WORDS = re.compile(r"""[;&|()<>]+|(?:[^\s;&|()<>"'\\]|\\.|"(?:[^"\\]|\\.)*"|'[^']*')+""")
+_QUOTE_PART = re.compile(r"""\\(.)|"((?:[^"\\]|\\.)*)"|'([^']*)'""")
+
+
+def _unquote(word: str) -> str:
+    def part(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        if m.group(2) is not None:
+            return re.sub(r'\\([\\"$`])', r"\1", m.group(2))
+        return m.group(3)
+
+    return _QUOTE_PART.sub(part, word)
 
 
 def _split_words(text: str) -> list[str]:
+    """Shell words as shlex (posix, punctuation_chars) gives them; a regex does the common
+    cases because shlex is slow and boot scripts are read line by line."""
     if not any(c in text for c in "'\"\\"):
-        return _SIMPLE_WORDS.findall(text)  # same split as shlex below, without its cost
+        return _SIMPLE_WORDS.findall(text)
+    words = _QUOTED_WORDS.findall(text)
+    if re.sub(r"\s+", "", "".join(words)) == re.sub(r"\s+", "", text):  # every quote closed
+        return [_unquote(w) if any(c in w for c in "'\"\\") else w for w in words]
     try:
         lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
         lexer.whitespace_split = True
@@ -1099,12 +1168,12 @@ def _unwrap_launcher(base: str, argv: list[str]) -> tuple[list[str], str | None]
         program: str | None = None
         user: str | None = None
         starting = False
-        rest: list[str] = []
+        after: list[str] = []
         i = 1
         while i < len(argv):
             a = argv[i]
             if a == "--":
-                rest = argv[i + 1:]
+                after = argv[i + 1:]
                 break
             if a in ("-S", "--start"):
                 starting = True
@@ -1127,7 +1196,7 @@ def _unwrap_launcher(base: str, argv: list[str]) -> tuple[list[str], str | None]
             i += 1
         if program is None or not starting:
             return ([], None) if not starting else None
-        return [program, *rest], user
+        return [program, *after], user
     if base in ("su",):
         user = "root"
         cmd = None

@@ -13,9 +13,10 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-import fdt
+import fdt  # type: ignore[import-untyped]
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.boot import listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import provisions, text_lines
 from iotbaseline.model import Evidence, FileEntry, Severity
@@ -93,7 +94,7 @@ def parse_fit(data: bytes) -> fdt.FDT | None:
         return None
     try:
         return fdt.parse_dtb(data)
-    except Exception:  # malformed device tree from a hostile image: not a FIT
+    except Exception:  # noqa: BLE001 - fdt raises many kinds on a hostile tree: not a FIT
         return None
 
 
@@ -276,7 +277,7 @@ def find_rootfs_integrity(ctx: CheckContext) -> CheckReport:
             evidence.append(Evidence(kind="file", ref=blob.name,
                                      detail=f"signed vbmeta (algorithm {header['algorithm']}, "
                                             f"rollback index {header['rollback_index']})"))
-    for entry in ctx.index.glob("/etc/veritytab", "/etc/ima/*", "/etc/fstab", "/fstab.*",
+    for entry in listing(ctx).glob("/etc/veritytab", "/etc/ima/*", "/etc/fstab", "/fstab.*",
                                 "/etc/crypttab", "/usr/sbin/veritysetup", "/sbin/veritysetup"):
         if entry.kind == "elf":
             evidence.append(Evidence(kind="file", ref=entry.path, detail="veritysetup shipped"))
@@ -324,14 +325,14 @@ def find_uboot_env_risks(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     found_env = False
     sources: list[tuple[str, str | None, bytes, FileEntry | None]] = []
-    for entry in ctx.index.glob(*ENV_FILES):
+    for entry in listing(ctx).glob(*ENV_FILES):
         if entry.kind != "directory":
             sources.append((entry.path, entry.root, ctx.index.read_bytes(entry, limit=1 << 20)
                             or b"", entry))
     for blob in boot_blobs(ctx):
         if b"bootcmd=" in blob.data:
             sources.append((blob.name, blob.root, blob.data, blob.entry))
-    for name, root, data, entry in sources:
+    for name, root, data, source in sources:
         values: dict[str, tuple[str, int]] = {}
         normalised = data.replace(b"\n", b"\x00")
         for m in _ENV_VAR.finditer(normalised):
@@ -339,7 +340,7 @@ def find_uboot_env_risks(ctx: CheckContext) -> CheckReport:
         if not values:
             continue
         found_env = True
-        path = entry.path if entry else None
+        path = source.path if source else None
         delay = values.get("bootdelay")
         stop_key = "bootstopkey" in values or "bootstopkeysha256" in values
         if delay and delay[0].strip() not in ("0", "-2") and not stop_key:

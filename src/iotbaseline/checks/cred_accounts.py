@@ -40,6 +40,7 @@ class AccountLine:
     uid: int | None = None  # passwd only
     shell: str | None = None  # passwd only
     text: str = ""
+    source: str = ""  # the file actually read (differs from ``file`` when that is a symlink)
 
     @property
     def is_shadow(self) -> bool:
@@ -71,7 +72,8 @@ def _parse(tf: TextFile, logical: str) -> list[AccountLine]:
         if is_passwd and len(parts) >= 7:
             uid = int(parts[2]) if parts[2].isdigit() else None
             shell = parts[6]
-        out.append(AccountLine(logical, tf.root, number, parts[0], parts[1], uid, shell, line))
+        out.append(AccountLine(logical, tf.root, number, parts[0], parts[1], uid, shell, line,
+                               source=tf.path))
     return out
 
 
@@ -153,7 +155,7 @@ def find_empty_passwords(ctx: CheckContext) -> CheckReport:
         hits.append(Hit(
             message=(f"account '{a.user}' has an empty password field in {a.file}"
                      + ("" if login else " (its shell does not allow an interactive login)")),
-            path=a.file, root=a.root, line=a.line, excerpt=a.text,
+            path=a.source, root=a.root, line=a.line, excerpt=a.text,
             severity=Severity.CRITICAL if login else Severity.MEDIUM,
             properties={"user": a.user, "login_shell": acc.shells.get(a.user)},
         ))
@@ -165,7 +167,7 @@ def find_empty_passwords(ctx: CheckContext) -> CheckReport:
                     message=(f"root has no password set ('{a.password}' in {a.file}); "
                              f"{opener.path} treats this as 'no password' and gives a root "
                              "shell without asking for one until a password is set"),
-                    path=a.file, root=a.root, line=a.line, excerpt=a.text,
+                    path=a.source, root=a.root, line=a.line, excerpt=a.text,
                     severity=Severity.CRITICAL,
                     evidence=(Evidence(kind="file", ref=opener.path, sha256=opener.entry.sha256,
                                        detail="script that treats a placeholder as no password"),),
@@ -201,7 +203,7 @@ def find_extra_root_accounts(ctx: CheckContext) -> CheckReport:
                            examined=acc.examined)
     hits = [
         Hit(message=f"account '{a.user}' has user id 0 (root rights) in {a.file}",
-            path=a.file, root=a.root, line=a.line, excerpt=a.text,
+            path=a.source, root=a.root, line=a.line, excerpt=a.text,
             properties={"user": a.user})
         for a in passwd if a.uid == 0 and a.user != "root"
     ]
@@ -240,19 +242,19 @@ def find_weak_hashes(ctx: CheckContext) -> CheckReport:
         if scheme in cred_crack.WEAK_SCHEMES:
             hits.append(Hit(
                 message=f"account '{a.user}' in {a.file} uses {cred_crack.WEAK_SCHEMES[scheme]}",
-                path=a.file, root=a.root, line=a.line, excerpt=excerpt,
+                path=a.source, root=a.root, line=a.line, excerpt=excerpt,
                 properties={"user": a.user, "scheme": scheme}))
         elif scheme is None:
             hits.append(Hit(
                 message=f"account '{a.user}' in {a.file} has a password field that is no known "
                         "crypt hash (possibly a plain-text password)",
-                path=a.file, root=a.root, line=a.line, excerpt=excerpt,
+                path=a.source, root=a.root, line=a.line, excerpt=excerpt,
                 secret=a.password, redacted=redact(a.password), confidence="medium",
                 properties={"user": a.user, "scheme": None}))
         if not a.is_shadow and a.file != "/etc/master.passwd":
             hits.append(Hit(
                 message=f"account '{a.user}' has its password hash in {a.file}, readable by all",
-                path=a.file, root=a.root, line=a.line, excerpt=excerpt, severity=Severity.MEDIUM,
+                path=a.source, root=a.root, line=a.line, excerpt=excerpt, severity=Severity.MEDIUM,
                 properties={"user": a.user}))
     return CheckReport(hits=hits, examined=acc.examined,
                        summary=f"{len(acc.lines)} account lines examined")
@@ -322,7 +324,7 @@ def find_universal_passwords(ctx: CheckContext) -> CheckReport:
         if result and result.password is not None:
             hits.append(Hit(
                 message=f"{base}; it cracks to a known default password",
-                path=a.file, root=a.root, line=a.line, excerpt=excerpt, severity=Severity.CRITICAL,
+                path=a.source, root=a.root, line=a.line, excerpt=excerpt, severity=Severity.CRITICAL,
                 secret=result.password, redacted=redact(result.password),
                 properties={"user": a.user, "cracked": True, "tried": result.tried}))
         else:
@@ -330,7 +332,7 @@ def find_universal_passwords(ctx: CheckContext) -> CheckReport:
                     else "not in our default-credential list")
             hits.append(Hit(
                 message=f"{base}; the same on every unit ({note})",
-                path=a.file, root=a.root, line=a.line, excerpt=excerpt,
+                path=a.source, root=a.root, line=a.line, excerpt=excerpt,
                 properties={"user": a.user, "cracked": False,
                             "tried": result.tried if result else 0,
                             "timed_out": bool(result and result.timed_out)}))

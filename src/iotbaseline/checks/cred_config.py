@@ -48,7 +48,7 @@ def is_config_file(tf: TextFile) -> bool:
     return name.endswith(CONFIG_SUFFIXES) or "nvram" in name or "default" in name
 
 
-_XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_XML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def _blank_xml_comments(text: str) -> str:

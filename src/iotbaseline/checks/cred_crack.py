@@ -21,9 +21,14 @@ with warnings.catch_warnings():  # passlib imports the stdlib crypt module (depr
     warnings.simplefilter("ignore", DeprecationWarning)
     from passlib.context import CryptContext  # type: ignore[import-untyped]
 
-SCHEMES = ("md5_crypt", "sha256_crypt", "sha512_crypt", "bcrypt", "apr_md5_crypt", "des_crypt")
-WEAK_SCHEMES = {"des_crypt": "DES crypt", "md5_crypt": "MD5-crypt", "apr_md5_crypt": "Apache MD5"}
-_INLINE_LIMIT = 400  # verifications below this are not worth starting processes
+SCHEMES = ("md5_crypt", "sha256_crypt", "sha512_crypt", "bcrypt", "apr_md5_crypt", "ldap_sha1",
+           "ldap_salted_sha1", "des_crypt")
+WEAK_SCHEMES = {"des_crypt": "DES crypt", "md5_crypt": "MD5-crypt", "apr_md5_crypt": "Apache MD5",
+                "ldap_sha1": "unsalted SHA-1", "ldap_salted_sha1": "salted SHA-1"}
+_PARALLEL_ABOVE = 0.5  # estimated seconds of work below which starting processes does not pay
+# rough seconds per verification on one core, to decide whether to use processes
+_COST = {"sha512_crypt": 3e-3, "sha256_crypt": 3e-3, "bcrypt": 0.1, "md5_crypt": 2e-4,
+         "apr_md5_crypt": 2e-4, "des_crypt": 2e-5, "ldap_sha1": 5e-6, "ldap_salted_sha1": 5e-6}
 
 
 @lru_cache(maxsize=1)
@@ -112,9 +117,9 @@ def crack(
     pass. Parallel across processes when the work is large enough."""
     deadline = time.time() + max(0.0, seconds)
     results: dict[str, CrackResult] = {}
-    total = sum(len(v) for v in targets.values())
-    workers = jobs or os.cpu_count() or 1
-    if total <= _INLINE_LIMIT or workers <= 1:
+    estimate = sum(len(v) * _COST.get(identify(h) or "", 1e-3) for h, v in targets.items())
+    workers = jobs or len(os.sched_getaffinity(0)) or 1
+    if estimate <= _PARALLEL_ABOVE or workers <= 1:
         for hash_value, passwords in targets.items():
             found, tried, late = _try_chunk(hash_value, passwords, deadline)
             results[hash_value] = CrackResult(found, tried, late)

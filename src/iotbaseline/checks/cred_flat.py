@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from iotbaseline.checks import cred_crack
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.textscan import Blob, binaries, strings
+from iotbaseline.checks.textscan import Blob, binaries, read_blob, strings
 from iotbaseline.model import Evidence, Severity
 
 PROMPT = re.compile(r"(?i)\b(pass(word|wd|code|phrase)?|pwd|pin|login|unlock|access code)\b")
@@ -88,8 +88,11 @@ def find_flat_image_passwords(ctx: CheckContext) -> CheckReport:
     if not flats:
         return CheckReport(not_applicable="no flat binary image to analyse")
     hits: list[Hit] = []
+    sizes: dict[str, int] = {}
     for blob in flats:
-        for c in find_candidates(blob.data):
+        data = read_blob(ctx, blob)
+        sizes[blob.name] = len(data)
+        for c in find_candidates(data):
             hits.append(Hit(
                 message=(f"{blob.name}: string at 0x{c.offset:x} stored beside the prompt "
                          f"{c.prompt!r} looks like a hard-coded password ({c.why})"),
@@ -97,7 +100,7 @@ def find_flat_image_passwords(ctx: CheckContext) -> CheckReport:
                 redacted=redact(c.value), confidence=c.confidence,  # type: ignore[arg-type]
                 severity=Severity.HIGH if c.confidence != "low" else Severity.MEDIUM,
                 properties={"image": blob.name, "prompt": c.prompt}))
-    examined = [Evidence(kind="note", ref=b.name, detail=f"{len(b.data)} bytes searched for "
+    examined = [Evidence(kind="note", ref=b.name, detail=f"{sizes[b.name]} bytes searched for "
                          "password prompts and the strings stored beside them") for b in flats]
     return CheckReport(hits=hits, examined=examined,
                        inferred={"uses_passwords": True} if hits else {},

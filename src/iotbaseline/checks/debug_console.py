@@ -6,7 +6,7 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import Service, is_shell, started_services, uart_tty
+from iotbaseline.checks.boot import Service, is_shell, listing, started_services, uart_tty
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import boot_examined, describe, provisions, service_evidence
 from iotbaseline.model import Evidence, Severity
@@ -153,7 +153,7 @@ def find_failsafe_shell(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     for root in ctx.index.roots:
         seen: set[str] = set()
-        for entry in ctx.index.glob(*_FAILSAFE_FILES, root=root.label):
+        for entry in listing(ctx).glob(*_FAILSAFE_FILES, root=root.label):
             if entry.path in seen or entry.kind not in ("script", "text"):
                 continue
             seen.add(entry.path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import Service
+from iotbaseline.checks.boot import Service, listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import boot_examined, enabled_services, provisions, text_lines
 from iotbaseline.checks.svc_uci import load_uci
@@ -19,8 +19,8 @@ RULE_FILES = ("/etc/iptables/rules.v4", "/etc/iptables/rules.v6", "/etc/sysconfi
               "/etc/iptables.rules", "/etc/iptables.up.rules", "/etc/nftables.conf",
               "/etc/nftables/*.nft", "/etc/firewall.user", "/etc/ufw/ufw.conf")
 _BLOCKING = re.compile(r"(-P\s+INPUT\s+(DROP|REJECT)|-j\s+(DROP|REJECT)|policy\s+drop|"
-                       r"\b(drop|reject)\b\s*;?\s*$|^:INPUT\s+DROP|ENABLED\s*=\s*yes)", re.I)
-_ACCEPT_ALL = re.compile(r"-P\s+INPUT\s+ACCEPT", re.I)
+                       r"\b(drop|reject)\b\s*;?\s*$|^:INPUT\s+DROP|ENABLED\s*=\s*yes)", re.IGNORECASE)
+_ACCEPT_ALL = re.compile(r"-P\s+INPUT\s+ACCEPT", re.IGNORECASE)
 
 
 def _rule_service(service: Service) -> bool:
@@ -51,7 +51,7 @@ def find_missing_firewall(ctx: CheckContext) -> CheckReport:
         started = [s for s in services if s.root == label and _rule_service(s)]
         engine = any(ctx.index.get(p, label) for p in ("/sbin/fw3", "/sbin/fw4", "/usr/sbin/fw3",
                                                        "/usr/sbin/fw4", "/lib/firewall/core.sh"))
-        enabled_script = ctx.index.glob("/etc/rc.d/S*firewall", root=label)
+        enabled_script = listing(ctx).glob("/etc/rc.d/S*firewall", root=label)
         if uci is not None and (enabled_script or any(s.name in ("fw3", "fw4") for s in started)):
             zones = uci.of_type("zone")
             wan = [z for z in zones if z.get("name") == "wan" or "wan" in (z.get("network") or "")]
@@ -88,7 +88,7 @@ def find_missing_firewall(ctx: CheckContext) -> CheckReport:
                                          detail="filter rule set at boot", excerpt=joined[:200]))
             elif service.name in ("iptables-restore", "ip6tables-restore", "nft", "ufw",
                                   "firewalld"):
-                for entry in ctx.index.glob(*RULE_FILES, root=label):
+                for entry in listing(ctx).glob(*RULE_FILES, root=label):
                     for number, line in enumerate(text_lines(ctx.index, entry), start=1):
                         if _BLOCKING.search(line) and not line.lstrip().startswith("#"):
                             evidence.append(Evidence(kind="file", ref=entry.path, line=number,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import boot_model
+from iotbaseline.checks.boot import boot_model, listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import provisions, text_lines
 from iotbaseline.model import Evidence, Severity
@@ -35,9 +35,9 @@ def find_aslr_disabled(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     settings: list[Evidence] = []
     scripts = set(boot_model(ctx).scripts)
-    candidates = [(e, _SYSCTL) for e in ctx.index.glob(*SYSCTL_FILES) if e.kind != "directory"]
+    candidates = [(e, _SYSCTL) for e in listing(ctx).glob(*SYSCTL_FILES) if e.kind != "directory"]
     candidates += [(e, _SCRIPT) for e in ctx.index.iter() if e.path in scripts]
-    candidates += [(e, _CMDLINE) for e in ctx.index.glob("/proc/cmdline", "/boot/cmdline*",
+    candidates += [(e, _CMDLINE) for e in listing(ctx).glob("/proc/cmdline", "/boot/cmdline*",
                                                           "/*cmdline*")
                    if e.kind in ("text", "config")]
     for entry, pattern in candidates:

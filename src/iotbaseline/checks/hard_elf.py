@@ -37,7 +37,8 @@ def is_program(entry: FileEntry) -> bool:
 
 def _hardening_report(ctx: CheckContext, missing: Callable[[FileEntry], str | None],
                       scope: Callable[[FileEntry], bool], what: str,
-                      facing_severity: Severity, other_severity: Severity) -> CheckReport:
+                      facing_severity: Severity, other_severity: Severity,
+                      lack: str = "lack this protection") -> CheckReport:
     """One hit per network-facing binary lacking the protection, one grouped hit for the rest."""
     elves = [e for e in user_space_elves(ctx) if scope(e)]
     if not elves:
@@ -68,8 +69,7 @@ def _hardening_report(ctx: CheckContext, missing: Callable[[FileEntry], str | No
         shown = ", ".join(e.path for e, _ in rest[:SHOWN_IN_GROUP])
         more = f" and {len(rest) - SHOWN_IN_GROUP} more" if len(rest) > SHOWN_IN_GROUP else ""
         report.hits.append(Hit(
-            message=f"{len(rest)} of {judged} other {what} in the image lack this protection: "
-                    f"{shown}{more}.",
+            message=f"{len(rest)} of {judged} other {what} in the image {lack}: {shown}{more}.",
             severity=other_severity, confidence="high",
             properties={"paths": [e.path for e, _ in rest], "network_facing": False}))
     report.examined.append(Evidence(kind="note", ref="inventory",
@@ -212,7 +212,8 @@ def find_unstripped(ctx: CheckContext) -> CheckReport:
             return "carries DWARF debug information"
         return None if elf.stripped else "keeps its symbol table (not stripped)"
 
-    return _hardening_report(ctx, missing, _all, "ELF files", Severity.LOW, Severity.LOW)
+    return _hardening_report(ctx, missing, _all, "ELF files", Severity.LOW, Severity.LOW,
+                             lack="keep symbols or debug data")
 
 
 UNSAFE_IMPORTS = ("strcpy", "strcat", "sprintf", "vsprintf", "gets", "system", "popen",

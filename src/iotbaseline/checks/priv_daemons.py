@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import Service
+from iotbaseline.checks.boot import Service, listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import (
     boot_examined,
@@ -47,9 +47,9 @@ def _drops_privileges(ctx: CheckContext, service: Service) -> str | None:
     if name in ("mosquitto", "avahi-daemon", "nginx"):
         return f"{name} drops root after start-up by default"
     if name == "lighttpd":
-        for conf in ctx.index.glob("/etc/lighttpd/lighttpd.conf", root=service.root):
+        for conf_entry in listing(ctx).glob("/etc/lighttpd/lighttpd.conf", root=service.root):
             if any(re.match(r'^\s*server\.username\s*=\s*"(?!root")', ln)
-                   for ln in text_lines(ctx.index, conf)):
+                   for ln in text_lines(ctx.index, conf_entry)):
                 return "server.username set in lighttpd.conf"
     return None
 
@@ -84,6 +84,10 @@ def find_root_daemons(ctx: CheckContext) -> CheckReport:
             path=service.source, root=service.root, line=service.line,
             excerpt=" ".join(service.argv)[:200],
             properties={"binary": service.binary}))
+    report.inferred["network_services"] = sorted({s.name for s in network_services(ctx)})
+    if report.inferred["network_services"]:
+        first = network_services(ctx)[0]
+        report.inferred["network_services_evidence"] = first.source
     report.summary = (f"{len(report.hits)} network daemon(s) run as root" if report.hits
                       else f"{len(network_services(ctx))} network daemon(s), none needlessly root")
     if not report.hits:

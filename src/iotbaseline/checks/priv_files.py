@@ -7,10 +7,10 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import EXTERNAL_PREFIXES, boot_model, started_services
+from iotbaseline.checks.boot import EXTERNAL_PREFIXES, SHELLS, boot_model, started_services
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import describe, provisions
-from iotbaseline.model import Evidence, FileEntry, Severity
+from iotbaseline.model import Evidence, Severity
 
 MAX_LISTED = 20  # findings per check before the rest are grouped into one
 
@@ -198,6 +198,8 @@ def find_external_storage_execution(ctx: CheckContext) -> CheckReport:
         if not service.enabled:
             continue
         program = service.program or service.argv[0]
+        if service.name in SHELLS and len(service.argv) > 1:
+            program = service.argv[1]
         if program.startswith(EXTERNAL_PREFIXES) or (service.binary or "").startswith(
                 EXTERNAL_PREFIXES):
             report.hits.append(Hit(message=f"{describe(service)} runs a program from removable "

@@ -17,13 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.textscan import binaries, text_files
+from iotbaseline.checks.textscan import blob_strings, text_files
 from iotbaseline.model import Evidence, Severity
 
 PEM_KEY = re.compile(
     r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |ANY )?PRIVATE KEY)-----(.*?)-----END \1-----",
     re.DOTALL)
-PEM_KEY_BYTES = re.compile(rb"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----")
 MAX_PEM = 16 * 1024
 HOST_KEY_PATHS = re.compile(r"(^|/)(ssh_host_\w+_key|dropbear_\w+_host_key|\w*host_?key)$")
 DROPBEAR_NAMES = (b"ssh-rsa", b"ssh-dss", b"ssh-ed25519", b"ecdsa-sha2-nistp256",
@@ -183,24 +182,17 @@ def _scan(ctx: CheckContext) -> KeyScan:
         if der is not None:
             scan.keys.append(FoundKey(entry.path, entry.root, "DER", der[0], der[1]))
     # PEM key blocks compiled into binaries
-    for blob in binaries(ctx):
-        if blob.entry is not None and blob.entry.kind not in ("elf", "data", "kernel_module"):
-            continue
-        for bm in PEM_KEY_BYTES.finditer(blob.data):
-            end_marker = b"-----END " + bm.group(1) + b"-----"
-            end = blob.data.find(end_marker, bm.end(), bm.end() + MAX_PEM)
-            if end < 0:
-                continue
-            block = blob.data[bm.start():end + len(end_marker)].decode("ascii", errors="replace")
-            block = block.replace("\\n", "\n")  # keys written as C string literals
+    for bs in blob_strings(ctx):
+        for offset, block in bs.pem_blocks:
             parsed = PEM_KEY.match(block)
             if parsed is None or _is_placeholder_block(parsed.group(2)):
                 continue
             algo, bits, enc, note = parse_pem_key(block)
-            scan.keys.append(FoundKey(blob.entry.path if blob.entry else blob.name,
-                                      blob.entry.root if blob.entry else None,
-                                      f"PEM {bm.group(1).decode()}", algo, bits, enc,
-                                      offset=bm.start(), in_binary=True, note=note))
+            owner = bs.blob.entry
+            scan.keys.append(FoundKey(owner.path if owner else bs.blob.name,
+                                      owner.root if owner else None,
+                                      f"PEM {parsed.group(1)}", algo, bits, enc,
+                                      offset=offset, in_binary=True, note=note))
     return scan
 
 

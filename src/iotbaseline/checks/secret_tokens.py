@@ -16,7 +16,7 @@ from iotbaseline.checks.cred_crack import default_passwords
 from iotbaseline.checks.textscan import (
     BinaryMatch,
     TextMatch,
-    binaries,
+    blob_strings,
     excerpt,
     is_comment,
     search,
@@ -79,27 +79,34 @@ def _shown(text: str, secret: str) -> str:
 ))
 def find_cloud_credentials(ctx: CheckContext) -> CheckReport:
     files = text_files(ctx)
-    blobs = binaries(ctx)
+    blobs = blob_strings(ctx)
     if not files and not blobs:
         return CheckReport(not_applicable="no files to search")
     hits: list[Hit] = []
     seen: set[tuple[str, str]] = set()
     for pat in secret_patterns():
-        if pat.text is not None:
-            for m in search(ctx, pat.text, hints=pat.hints):
-                value = _value(m.match)
-                if _PLACEHOLDER.search(value) or is_comment(m.line_text) or (m.file.path, value) in seen:
-                    continue
-                seen.add((m.file.path, value))
-                hits.append(_text_hit(pat, m, value))
-        if pat.binary is not None:
-            for bm in search_binaries(ctx, pat.binary):
-                value = _value(bm.match)
-                name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
-                if _PLACEHOLDER.search(value) or (name, value) in seen:
-                    continue
+        if pat.text is None:
+            continue
+        for m in search(ctx, pat.text, hints=pat.hints):
+            value = _value(m.match)
+            if _PLACEHOLDER.search(value) or is_comment(m.line_text) or (m.file.path, value) in seen:
+                continue
+            seen.add((m.file.path, value))
+            hits.append(_text_hit(pat, m, value))
+    # binaries: one pass with all binary patterns together, then tell which one matched
+    binary_patterns = [p for p in secret_patterns() if p.binary is not None]
+    combined = re.compile("|".join(f"(?:{p.binary.pattern})" for p in binary_patterns if p.binary))
+    for bm in search_binaries(ctx, combined):
+        for pat in binary_patterns:
+            own = pat.binary.fullmatch(bm.match.group(0)) if pat.binary else None
+            if own is None:
+                continue
+            value = _value(own)
+            name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
+            if not _PLACEHOLDER.search(value) and (name, value) not in seen:
                 seen.add((name, value))
                 hits.append(_binary_hit(pat, bm, value))
+            break
     return CheckReport(hits=hits, examined=[Evidence(kind="note", ref="secret-patterns", detail=(
         f"{len(files)} text files and {len(blobs)} binaries searched with "
         f"{len(secret_patterns())} credential patterns"))],
@@ -198,7 +205,7 @@ ZIGBEE_BYTES = re.compile(r"(?i)ZigBeeAlliance09|5a6967426565416c6c69616e6365303
 ))
 def find_zigbee_default_key(ctx: CheckContext) -> CheckReport:
     files = text_files(ctx)
-    blobs = binaries(ctx)
+    blobs = blob_strings(ctx)
     if not files and not blobs:
         return CheckReport(not_applicable="no files to search")
     hits = [Hit(message=f"ZigBee default link key in {m.file.path}", path=m.file.path,

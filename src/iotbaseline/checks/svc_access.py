@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.boot import listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import (
     boot_examined,
@@ -23,7 +24,7 @@ from iotbaseline.model import Evidence, Severity
 # ---------------------------------------------------------------------------------------------
 
 _SSHD_OPTION = re.compile(r"^\s*(PermitRootLogin|PasswordAuthentication|PermitEmptyPasswords)"
-                          r"\s+(\S+)", re.I)
+                          r"\s+(\S+)", re.IGNORECASE)
 
 
 def _dropbear_problems(ctx: CheckContext, argv: tuple[str, ...], root: str | None) -> list[str]:
@@ -75,7 +76,7 @@ def find_ssh_login_settings(ctx: CheckContext) -> CheckReport:
             message = f"SSH server {describe(service)} " + "; ".join(problems) + "."
         else:
             settings: dict[str, tuple[str, str, int]] = {}
-            for conf in ctx.index.glob("/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/*",
+            for conf in listing(ctx).glob("/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/*",
                                        root=service.root):
                 for number, line, m in grep(ctx.index, conf, _SSHD_OPTION):
                     settings.setdefault(m.group(1).lower(), (m.group(2).lower(), conf.path,
@@ -107,7 +108,7 @@ def find_ssh_login_settings(ctx: CheckContext) -> CheckReport:
 # ---------------------------------------------------------------------------------------------
 
 _SNMP_LINE = re.compile(r"^\s*(rocommunity6?|rwcommunity6?|com2sec6?\s+\S+\s+\S+)\s+"
-                        r"(public|private)\b", re.I)
+                        r"(public|private)\b", re.IGNORECASE)
 _SNMP_FILES = ("/etc/snmp/snmpd.conf", "/etc/snmpd.conf", "/usr/share/snmp/snmpd.conf",
                "/var/net-snmp/snmpd.conf")
 
@@ -138,7 +139,7 @@ def find_snmp_default_community(ctx: CheckContext) -> CheckReport:
                         excerpt=" ".join(argv)[:200]))
     for root in ctx.index.roots:
         live = root.label in started
-        for conf in ctx.index.glob(*_SNMP_FILES, root=root.label):
+        for conf in listing(ctx).glob(*_SNMP_FILES, root=root.label):
             report.examined.append(Evidence(kind="file", ref=conf.path, detail="SNMP config"))
             for number, line, m in grep(ctx.index, conf, _SNMP_LINE):
                 write = m.group(1).lower().startswith("rw") or m.group(2).lower() == "private"

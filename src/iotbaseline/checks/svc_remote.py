@@ -7,9 +7,10 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
-from iotbaseline.checks.boot import SHELLS, Service, is_shell, started_services
+from iotbaseline.checks.boot import SHELLS, Service, is_shell, listing, started_services
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import (
+    boot_examined,
     describe,
     enabled_services,
     grep,
@@ -112,6 +113,8 @@ def find_telnet_server(ctx: CheckContext) -> CheckReport:
     for service in disabled:
         report.examined.append(service_evidence(service, "telnet present but not enabled"))
     report.inferred["telnet_enabled"] = bool(report.hits)
+    if not report.hits:
+        report.examined.extend(boot_examined(ctx))
     report.summary = (f"{len(report.hits)} telnet start(s) at boot" if report.hits else
                       "no telnet server started at boot"
                       + (f" ({len(disabled)} present but not enabled)" if disabled else ""))
@@ -163,10 +166,8 @@ def _bind_shell(service: Service) -> bool:
         return any(a in ("-e", "-c") for a in argv) and any(
             posixpath.basename(a) in SHELLS for a in argv)
     if service.name == "socat" and "LISTEN" in joined.upper():
-        return bool(re.search(r"(EXEC|SYSTEM):\S*\b(sh|ash|bash)\b", joined, re.I))
-    if service.via in ("inetd", "xinetd") and is_shell(service.program):
-        return True
-    return False
+        return bool(re.search(r"(EXEC|SYSTEM):\S*\b(sh|ash|bash)\b", joined, re.IGNORECASE))
+    return service.via in ("inetd", "xinetd") and is_shell(service.program)
 
 
 @check(CheckSpec(
@@ -208,6 +209,8 @@ def find_unauthenticated_shell(ctx: CheckContext) -> CheckReport:
                                    properties={"argv": list(service.argv)}))
     report.summary = (f"{len(report.hits)} service(s) give a shell without login" if report.hits
                       else "no network service starts a shell without login")
+    if not report.hits:
+        report.examined.extend(boot_examined(ctx))
     return report
 
 
@@ -215,8 +218,8 @@ def find_unauthenticated_shell(ctx: CheckContext) -> CheckReport:
 # credentials on command lines
 # ---------------------------------------------------------------------------------------------
 
-_PASSWORD_OPTION = re.compile(r"^--?(?:pass(?:word|wd)?|pwd|pw)(?:=(.+))?$", re.I)
-_URL_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^/:@\s]+):([^/@\s]+)@", re.I)
+_PASSWORD_OPTION = re.compile(r"^--?(?:pass(?:word|wd)?|pwd|pw)(?:=(.+))?$", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^/:@\s]+):([^/@\s]+)@", re.IGNORECASE)
 
 
 def _credentials_in(argv: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -281,6 +284,8 @@ def find_command_line_credentials(ctx: CheckContext) -> CheckReport:
                 ))
     report.summary = (f"{len(report.hits)} credential(s) on start command lines" if report.hits
                       else f"no credentials on the {len(started_services(ctx))} start command(s)")
+    if not report.hits:
+        report.examined.extend(boot_examined(ctx))
     return report
 
 
@@ -288,7 +293,7 @@ def find_command_line_credentials(ctx: CheckContext) -> CheckReport:
 # FTP and TFTP
 # ---------------------------------------------------------------------------------------------
 
-_ANON = re.compile(r"^\s*anonymous_enable\s*=\s*YES\b", re.I)
+_ANON = re.compile(r"^\s*anonymous_enable\s*=\s*YES\b", re.IGNORECASE)
 
 
 @check(CheckSpec(
@@ -310,7 +315,7 @@ def find_ftp_server(ctx: CheckContext) -> CheckReport:
             continue
         message = f"FTP server {describe(service)}."
         severity = Severity.HIGH
-        for conf in ctx.index.glob("/etc/vsftpd.conf", "/etc/vsftpd/vsftpd.conf",
+        for conf in listing(ctx).glob("/etc/vsftpd.conf", "/etc/vsftpd/vsftpd.conf",
                                    root=service.root):
             for number, line, _ in grep(ctx.index, conf, _ANON):
                 message += f" Anonymous login is enabled ({conf.path}:{number})."
@@ -320,6 +325,8 @@ def find_ftp_server(ctx: CheckContext) -> CheckReport:
                                severity=severity))
     report.summary = (f"{len(report.hits)} FTP server start(s)" if report.hits
                       else "no FTP server started at boot")
+    if not report.hits:
+        report.examined.extend(boot_examined(ctx))
     return report
 
 
@@ -361,13 +368,15 @@ def find_tftp_server(ctx: CheckContext) -> CheckReport:
                                 "(uci dhcp enable_tftp).",
                         path=dhcp.path if dhcp else None, root=root.label,
                         line=section.lines.get("enable_tftp")))
-            for conf in ctx.index.glob("/etc/dnsmasq.conf", "/etc/dnsmasq.d/*", root=root.label):
+            for conf in listing(ctx).glob("/etc/dnsmasq.conf", "/etc/dnsmasq.d/*", root=root.label):
                 for number, line, _ in grep(ctx.index, conf, _DNSMASQ_TFTP):
                     report.hits.append(Hit(message="dnsmasq is started with enable-tftp set.",
                                            path=conf.path, root=root.label, line=number,
                                            excerpt=line.strip()))
     report.summary = (f"{len(report.hits)} TFTP server(s) at boot" if report.hits
                       else "no TFTP server started at boot")
+    if not report.hits:
+        report.examined.extend(boot_examined(ctx))
     return report
 
 

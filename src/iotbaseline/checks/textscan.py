@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from iotbaseline.checks.context import CheckContext
@@ -23,7 +24,6 @@ MAX_TEXT_BYTES = 256 * 1024  # a config or script larger than this is not read a
 MAX_BINARY_BYTES = 16 * 1024 * 1024  # per binary scanned for strings
 MAX_BINARY_TOTAL = 256 * 1024 * 1024  # over all binaries of one image
 MAX_EXCERPT = 200
-_PRINTABLE = frozenset(range(0x20, 0x7F)) | {0x09}
 
 
 @dataclass
@@ -82,11 +82,11 @@ class TextMatch:
 
 @dataclass(frozen=True)
 class Blob:
-    """Bytes of one binary: a file of the image, or a flat image on disk (entry is None)."""
+    """One binary: a file of the image (``entry``), or a flat image on disk (``disk``)."""
 
     name: str  # in-image path, or the flat image's file name
-    data: bytes
     entry: FileEntry | None = None
+    disk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,76 +167,88 @@ def is_comment(line: str) -> bool:
 # ---- binaries ---------------------------------------------------------------------------------
 
 
-def _load_blobs(ctx: CheckContext) -> list[Blob]:
-    blobs: list[Blob] = []
-    total = 0
-    for entry in ctx.index.iter():
-        if entry.kind not in BINARY_KINDS or entry.size == 0:
-            continue
-        if total >= MAX_BINARY_TOTAL:
-            break
-        data = ctx.index.read_bytes(entry, limit=MAX_BINARY_BYTES)
-        if not data:
-            continue
-        total += len(data)
-        blobs.append(Blob(name=entry.path, data=data, entry=entry))
-    for flat in ctx.index.flat_images:
-        try:
-            with open(flat, "rb") as fh:
-                data = fh.read(MAX_BINARY_BYTES)
-        except OSError:
-            continue
-        blobs.append(Blob(name=Path(flat).name, data=data, entry=None))
+def _binary_sources(ctx: CheckContext) -> list[Blob]:
+    blobs = [Blob(name=e.path, entry=e) for e in ctx.index.iter()
+             if e.kind in BINARY_KINDS and e.size > 0]
+    blobs += [Blob(name=Path(flat).name, disk=flat) for flat in ctx.index.flat_images]
     return blobs
 
 
 def binaries(ctx: CheckContext) -> list[Blob]:
-    """ELF, data and flat-image bytes (bounded per file and in total), read once per run."""
-    blobs: list[Blob] = ctx.fact("textscan.blobs", _load_blobs)
+    """The binaries of the image: ELF and data files, and flat (microcontroller) images."""
+    blobs: list[Blob] = ctx.fact("textscan.blobs", _binary_sources)
     return blobs
 
 
-def printable_run(data: bytes, start: int, end: int, limit: int = MAX_EXCERPT) -> str:
-    """The printable ASCII string that holds data[start:end] (as `strings` would show it)."""
-    lo = start
-    while lo > 0 and start - lo < limit and data[lo - 1] in _PRINTABLE:
-        lo -= 1
-    hi = end
-    while hi < len(data) and hi - end < limit and data[hi] in _PRINTABLE:
-        hi += 1
-    return data[lo:hi].decode("ascii", errors="replace")
-
-
-@dataclass
-class BlobStrings:
-    """The printable strings of one binary joined by newlines; offsets in the file are worked
-    out only for strings that matched (most binaries never match anything)."""
-
-    blob: Blob
-    joined: str
-    _offsets: list[int] | None = field(default=None, repr=False)
-
-    def file_offset(self, pos: int) -> tuple[int, str]:
-        if self._offsets is None:
-            self._offsets = [m.start() for m in _RUN.finditer(self.blob.data)]
-        index = self.joined.count("\n", 0, pos)
-        start = self.joined.rfind("\n", 0, pos) + 1
-        end = self.joined.find("\n", pos)
-        string = self.joined[start : end if end >= 0 else len(self.joined)]
-        return self._offsets[index] + (pos - start), string
+def read_blob(ctx: CheckContext, blob: Blob) -> bytes:
+    """A binary's bytes, bounded by MAX_BINARY_BYTES; empty when it cannot be read."""
+    if blob.entry is not None:
+        return ctx.index.read_bytes(blob.entry, limit=MAX_BINARY_BYTES) or b""
+    try:
+        with open(blob.disk or "", "rb") as fh:
+            return fh.read(MAX_BINARY_BYTES)
+    except OSError:
+        return b""
 
 
 MIN_STRING = 6
 _RUN = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_STRING)
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]{3,40})-----")
+MAX_PEM_BLOCK = 16 * 1024
+
+
+@dataclass
+class BlobStrings:
+    """The printable strings of one binary joined by newlines, and the PEM blocks (keys,
+    certificates) it holds. The bytes are not kept: offsets in the file are worked out again
+    only for strings that matched (most binaries never match anything)."""
+
+    blob: Blob
+    joined: str
+    pem_blocks: list[tuple[int, str]]  # (offset, "-----BEGIN …-----END …-----")
+    _reload: Callable[[], bytes] = field(repr=False)
+    _offsets: list[int] | None = field(default=None, repr=False)
+
+    def file_offset(self, pos: int) -> tuple[int, str]:
+        if self._offsets is None:
+            self._offsets = [m.start() for m in _RUN.finditer(self._reload())]
+        index = self.joined.count("\n", 0, pos)
+        start = self.joined.rfind("\n", 0, pos) + 1
+        end = self.joined.find("\n", pos)
+        string = self.joined[start : end if end >= 0 else len(self.joined)]
+        if index >= len(self._offsets):  # the file changed under us: no offset to give
+            return -1, string
+        return self._offsets[index] + (pos - start), string
+
+
+def _pem_blocks(data: bytes) -> list[tuple[int, str]]:
+    out = []
+    for m in _PEM_BLOCK.finditer(data):
+        marker = b"-----END " + m.group(1) + b"-----"
+        end = data.find(marker, m.end(), m.end() + MAX_PEM_BLOCK)
+        if end >= 0:
+            block = data[m.start() : end + len(marker)].decode("ascii", errors="replace")
+            out.append((m.start(), block.replace("\\n", "\n")))  # C string literals
+    return out
 
 
 def _load_blob_strings(ctx: CheckContext) -> list[BlobStrings]:
-    return [BlobStrings(blob, b"\n".join(_RUN.findall(blob.data)).decode("ascii"))
-            for blob in binaries(ctx)]
+    out: list[BlobStrings] = []
+    total = 0
+    for blob in binaries(ctx):
+        if total >= MAX_BINARY_TOTAL:
+            break
+        data = read_blob(ctx, blob)
+        total += len(data)
+        pems = _pem_blocks(data) if b"-----BEGIN " in data else []
+        joined = b"\n".join(_RUN.findall(data)).decode("ascii")
+        out.append(BlobStrings(blob, joined, pems, partial(read_blob, ctx, blob)))
+    return out
 
 
 def blob_strings(ctx: CheckContext) -> list[BlobStrings]:
-    """`strings`-style text of every binary, extracted once per run (min. 6 characters)."""
+    """`strings`-style text of every binary, extracted once per run (min. 6 characters),
+    reading each binary once; bounded by MAX_BINARY_BYTES per file and MAX_BINARY_TOTAL."""
     result: list[BlobStrings] = ctx.fact("textscan.blob_strings", _load_blob_strings)
     return result
 

@@ -8,20 +8,21 @@ import re
 from dataclasses import dataclass, field
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.boot import listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import provisions, text_lines
 from iotbaseline.model import Evidence, FileEntry, Severity
 
 _NAME = re.compile(r"(sysupgrade|fw_?update|fwupgrade|firmware[_-]?(upgrade|update)|"
                    r"(^|[_.-])ota([_.-]|$)|^ota|upgrade|swupdate|rauc|mender|update_engine|"
-                   r"update-engine|fwup$|flash_?update|autoupdate)", re.I)
+                   r"update-engine|fwup$|flash_?update|autoupdate)", re.IGNORECASE)
 _SEARCH_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/lib/upgrade/",
                 "/www/", "/usr/www/", "/etc/init.d/", "/usr/share/", "/opt/", "/system/bin/",
                 "/usr/local/", "/home/", "/app", "/etc/")
 _WEB_DIRS = ("/www/", "/usr/www/", "/var/www/", "/usr/lib/lua/luci/", "/usr/share/www/",
              "/webroot/", "/web/")
 _WEB_UPDATE = re.compile(r"(sysupgrade|mtd\s+(?:-\S+\s+)*write|firmware.{0,20}upload|"
-                         r"upload.{0,30}firmware|fwupdate|flash_?image)", re.I)
+                         r"upload.{0,30}firmware|fwupdate|flash_?image)", re.IGNORECASE)
 _SIGNATURE = re.compile(r"\b(usign|signify|gpgv?\s+--verify|gpgv\b|openssl\s+(?:dgst|smime|cms|"
                         r"pkeyutl)\b[^\n]*-verify|-signature\b|ucert\b|verify_signature|"
                         r"rsa_verify|RSA_verify|EVP_DigestVerify\w*|EVP_VerifyFinal|ECDSA_verify|"
@@ -34,10 +35,10 @@ _SIGNATURE_IMPORTS = frozenset({"RSA_verify", "EVP_DigestVerifyFinal", "EVP_Veri
 _CHECKSUM = re.compile(r"\b(md5sum|sha1sum|sha256sum|cksum|crc32|md5|MD5_Final|"
                        r"platform_check_image|check_image|magic)\b")
 _DOWNLOAD = re.compile(r"\b(wget|curl|uclient-fetch|tftp|ftpget|fetch)\b")
-_PLAIN_URL = re.compile(r"\b(http|ftp|tftp)://[A-Za-z0-9\[][^\s\"'<>|)*]*", re.I)
+_PLAIN_URL = re.compile(r"\b(http|ftp|tftp)://[A-Za-z0-9\[][^\s\"'<>|)*]*", re.IGNORECASE)
 _ROLLBACK = re.compile(r"(downgrade|anti[_-]?rollback|rollback_index|rollback[_-]?version|"
                        r"min(imum)?_?version|security_version|version_compare|compare_version|"
-                       r"is_newer|newer_than|fw_version\s*-lt|-lt\s+\"?\$\{?\w*version)", re.I)
+                       r"is_newer|newer_than|fw_version\s*-lt|-lt\s+\"?\$\{?\w*version)", re.IGNORECASE)
 _AB = re.compile(r"\b(bootcount|upgrade_available|altbootcmd|bootlimit|active_slot|slot_suffix|"
                  r"boot_slot|rootfs_b|rootfs2|kernel2|firmware2|dual_?boot|bootpart|"
                  r"boot_partition|ab_update|recovery)\b")
@@ -79,6 +80,14 @@ def _is_candidate(entry: FileEntry) -> bool:
     return bool(_NAME.search(posixpath.basename(entry.path)))
 
 
+_CLIENT_SIDE = (".js", ".html", ".htm", ".css", ".json", ".txt", ".svg", ".xml", ".po")
+
+
+def _server_side(path: str) -> bool:
+    """Code the web server runs (CGI, Lua, PHP, ASP, shell), not pages sent to the browser."""
+    return "/cgi-bin/" in path or not path.lower().endswith(_CLIENT_SIDE)
+
+
 def update_path(ctx: CheckContext) -> UpdatePath:
     return ctx.fact("update.path", _find_update_path)  # type: ignore[no-any-return]
 
@@ -90,7 +99,7 @@ def _find_update_path(ctx: CheckContext) -> UpdatePath:
         if _is_candidate(entry):
             found.files.append(entry)
         elif entry.path.startswith(_WEB_DIRS) and entry.kind in ("script", "text", "config") \
-                and entry.size < 512 * 1024:
+                and entry.size < 512 * 1024 and _server_side(entry.path):
             text = index.read_text(entry, limit=512 * 1024) or ""
             if _WEB_UPDATE.search(text):
                 found.web.append(entry)
@@ -233,16 +242,16 @@ def find_plain_update_download(ctx: CheckContext) -> CheckReport:
         report.hits.append(Hit(message=f"{entry.path}:{number} downloads update data from "
                                        f"{url} without TLS.",
                                path=entry.path, root=entry.root, line=number, excerpt=url))
-    feeds = ctx.index.glob("/etc/opkg.conf", "/etc/opkg/*.conf", "/etc/apt/sources.list",
+    feeds = listing(ctx).glob("/etc/opkg.conf", "/etc/opkg/*.conf", "/etc/apt/sources.list",
                            "/etc/apt/sources.list.d/*")
     for entry in feeds:
         for number, line in enumerate(text_lines(ctx.index, entry), start=1):
             if line.lstrip().startswith("#"):
                 continue
-            url = _PLAIN_URL.search(line)
-            if url and url.group(1).lower() in ("http", "ftp"):
-                report.hits.append(Hit(message=f"Package feed {url.group(0)} in {entry.path} "
-                                               f"is fetched over plain {url.group(1).upper()}.",
+            feed = _PLAIN_URL.search(line)
+            if feed and feed.group(1).lower() in ("http", "ftp"):
+                report.hits.append(Hit(message=f"Package feed {feed.group(0)} in {entry.path} "
+                                               f"is fetched over plain {feed.group(1).upper()}.",
                                        path=entry.path, root=entry.root, line=number,
                                        excerpt=line.strip()[:200], severity=Severity.LOW
                                        if _opkg_signed(ctx) else Severity.MEDIUM))
@@ -311,7 +320,7 @@ def find_no_fallback(ctx: CheckContext) -> CheckReport:
 
 
 def _opkg_signed(ctx: CheckContext) -> bool:
-    for entry in ctx.index.glob("/etc/opkg.conf", "/etc/opkg/*.conf"):
+    for entry in listing(ctx).glob("/etc/opkg.conf", "/etc/opkg/*.conf"):
         for line in text_lines(ctx.index, entry):
             if re.match(r"^\s*option\s+check_signature\s+(1|true|yes|on)?\s*$", line):
                 return True
@@ -331,10 +340,10 @@ def _opkg_signed(ctx: CheckContext) -> bool:
 ))
 def find_unsigned_packages(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
-    opkg = ctx.index.glob("/etc/opkg.conf", "/etc/opkg/*.conf")
-    apt = ctx.index.glob("/etc/apt/sources.list", "/etc/apt/sources.list.d/*",
+    opkg = listing(ctx).glob("/etc/opkg.conf", "/etc/opkg/*.conf")
+    apt = listing(ctx).glob("/etc/apt/sources.list", "/etc/apt/sources.list.d/*",
                          "/etc/apt/apt.conf.d/*")
-    yum = ctx.index.glob("/etc/yum.repos.d/*", "/etc/dnf/dnf.conf", "/etc/yum.conf")
+    yum = listing(ctx).glob("/etc/yum.repos.d/*", "/etc/dnf/dnf.conf", "/etc/yum.conf")
     if not (opkg or apt or yum):
         return CheckReport(not_applicable="no package manager configuration in the image")
     if opkg:
@@ -348,13 +357,13 @@ def find_unsigned_packages(ctx: CheckContext) -> CheckReport:
                                    path=entry.path, root=entry.root, line=number,
                                    excerpt=line.strip()[:200]))
         elif feeds:
-            keys = ctx.index.glob("/etc/opkg/keys/*")
+            keys = listing(ctx).glob("/etc/opkg/keys/*")
             report.examined.append(Evidence(kind="file", ref="/etc/opkg.conf",
                                             detail=f"check_signature on; {len(keys)} key(s)"))
     for entry in apt + yum:
         for number, line in enumerate(text_lines(ctx.index, entry), start=1):
             if re.search(r"trusted=yes|AllowUnauthenticated\s+\"?true|^\s*gpgcheck\s*=\s*0",
-                         line, re.I):
+                         line, re.IGNORECASE):
                 report.hits.append(Hit(message=f"{entry.path}:{number} turns off package "
                                                f"signature checks.",
                                        path=entry.path, root=entry.root, line=number,

@@ -73,8 +73,8 @@ def _write(output: Path, result: ExtractionResult) -> None:
 
 
 def _summarise(result: ExtractionResult, output: Path) -> None:
-    lines = [f"{len(result.roots)} root filesystem(s), {len(result.flat_images)} flat image(s), "
-             f"{len(result.chunks)} chunk(s), {len(result.errors)} problem(s) in {result.seconds}s"]
+    lines = [(f"{len(result.roots)} root filesystem(s), {len(result.flat_images)} flat image(s), "
+              f"{len(result.chunks)} chunk(s), {len(result.errors)} problem(s) in {result.seconds}s")]
     lines += [f"  {root.label}: {root.path}" for root in result.roots]
     lines += [f"  flat: {path}" for path in result.flat_images]
     if result.limits_hit:

@@ -6,11 +6,15 @@ import hashlib
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from iotbaseline.cli.common import EXIT_USAGE, stage
 from iotbaseline.model import Component, Target
+
+if TYPE_CHECKING:
+    from iotbaseline.inventory.index import FileIndex
 
 
 @click.command(name="sbom")
@@ -29,19 +33,23 @@ def command(path: Path, output: Path, fmt: str, db_path: Path | None, no_vulns: 
             firmware_name: str | None, work_dir: Path | None) -> None:
     """Write the software bill of materials of PATH (an unpacked root directory or an image)."""
     if path.is_dir():
-        components = _components_of_directory(path)
+        components, index = _components_of_directory(path)
         target = Target(name=path.name or str(path), kind="directory", path=str(path))
     else:
         target = Target(name=path.name, kind="image", path=str(path), sha256=_sha256(path),
                         size=path.stat().st_size)
         if work_dir is not None:
             work_dir.mkdir(parents=True, exist_ok=True)
-            components = _components_of_image(path, work_dir)
+            components, index = _components_of_image(path, work_dir)
+            if not no_vulns:
+                components = _attach_vulnerabilities(components, db_path, index)
         else:
             with tempfile.TemporaryDirectory(prefix="iotbaseline-sbom-") as tmp:
-                components = _components_of_image(path, Path(tmp))
-    if not no_vulns:
-        components = _attach_vulnerabilities(components, db_path)
+                components, index = _components_of_image(path, Path(tmp))
+                if not no_vulns:  # while the unpacked tree (and its kernel config) still exists
+                    components = _attach_vulnerabilities(components, db_path, index)
+    if path.is_dir() and not no_vulns:
+        components = _attach_vulnerabilities(components, db_path, index)
     with stage(f"writing {fmt}"):
         if fmt == "spdx":
             from iotbaseline.sbom.spdx import render_spdx
@@ -60,17 +68,17 @@ def command(path: Path, output: Path, fmt: str, db_path: Path | None, no_vulns: 
     click.echo(f"iotbaseline: {len(runtime)} components, {vulns} vulnerabilities -> {output}", err=True)
 
 
-def _components_of_directory(path: Path) -> list[Component]:
+def _components_of_directory(path: Path) -> tuple[list[Component], FileIndex]:
     from iotbaseline.inventory.index import FileIndex
     from iotbaseline.sbom.identify import identify_components
 
     with stage("indexing"):
         index = FileIndex.from_directory(path)
     with stage("identifying components"):
-        return identify_components(index)
+        return identify_components(index), index
 
 
-def _components_of_image(path: Path, work_dir: Path) -> list[Component]:
+def _components_of_image(path: Path, work_dir: Path) -> tuple[list[Component], FileIndex]:
     from iotbaseline.inventory.builder import build_inventory
     from iotbaseline.inventory.index import FileIndex
     from iotbaseline.sbom.identify import identify_components
@@ -92,10 +100,11 @@ def _components_of_image(path: Path, work_dir: Path) -> list[Component]:
         index = FileIndex(build_inventory(list(result.roots)), flat_images=list(result.flat_images))
     with stage("identifying components"):
         # the image itself carries the kernel (uImage / LZMA after a vendor header)
-        return identify_components(index, extra_blobs=[path])
+        return identify_components(index, extra_blobs=[path]), index
 
 
-def _attach_vulnerabilities(components: list[Component], db_path: Path | None) -> list[Component]:
+def _attach_vulnerabilities(components: list[Component], db_path: Path | None,
+                            index: FileIndex) -> list[Component]:
     try:
         from iotbaseline.vulns.db import VulnDatabase, default_db_path
         from iotbaseline.vulns.matcher import match_components
@@ -113,10 +122,17 @@ def _attach_vulnerabilities(components: list[Component], db_path: Path | None) -
         return components
     from iotbaseline.sbom.identify import runtime_components
 
+    kernel_config = None
+    try:  # the kernel configuration found in the image marks CVEs of left-out subsystems
+        from iotbaseline.vulns.kernel import read_kernel_config
+
+        kernel_config = read_kernel_config(index)
+    except ImportError:
+        pass
     with stage("matching vulnerabilities"):
         db = VulnDatabase.open(path)
         try:
-            runtime = match_components(runtime_components(components), db)
+            runtime = match_components(runtime_components(components), db, kernel_config=kernel_config)
         finally:
             db.close()
     build = [c for c in components if c.kind == "build-tool"]

@@ -17,7 +17,12 @@ from iotbaseline.extract.limits import Budget, LimitHit
 from iotbaseline.extract.safe_fs import ModeManifest
 from iotbaseline.extract.squashfs.extract import extract_squashfs
 from iotbaseline.extract.squashfs.reader import SquashfsError
-from iotbaseline.extract.squashfs.superblock import MAGICS, Superblock, SuperblockError, parse_superblock
+from iotbaseline.extract.squashfs.superblock import (
+    MAGICS,
+    Superblock,
+    SuperblockError,
+    parse_superblock,
+)
 from iotbaseline.model import Chunk, ExtractionError
 
 MAX_KERNEL_BYTES = 64 * 1024 * 1024

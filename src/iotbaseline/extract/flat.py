@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import bincopy
+import bincopy  # type: ignore[import-untyped]
 
 
 class FlatImageError(Exception):

@@ -10,7 +10,6 @@ Every problem on the way is an entry in ``ExtractionResult.errors``, never an ex
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import re
 import shutil
@@ -36,6 +35,7 @@ ARCHIVE_MAGICS = (
     (257, b"ustar", "tar"), (0, b"\x5d\x00\x00", "lzma"), (0, b"070701", "cpio"),
     (0, b"070707", "cpio"), (0, b"\xc7\x71", "cpio"),
 )
+FAST_PATH_MAX_BYTES = 512 * 1024 * 1024  # larger images go straight to unblob
 _CHUNK_DIR = re.compile(r"^(\d+)-(\d+)\.(.+)_extract$")
 
 
@@ -159,11 +159,11 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
                  say: Progress, try_fast_path: bool) -> None:
     trees: list[Tree] = []
     size = result.input_size or 0
-    if try_fast_path:
+    if try_fast_path and size <= FAST_PATH_MAX_BYTES:
         say("looking for vendor headers and SquashFS")
         fast_dir = work_dir / (source.name + ".extract")
-        with source.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            carved = carve_image(data, source.name, fast_dir, work_dir, Budget(limits, size))
+        carved = carve_image(source.read_bytes(), source.name, fast_dir, work_dir,
+                             Budget(limits, size))
         if any(find_roots(tree.path) for tree in carved.trees if tree.path.is_dir()):
             result.chunks += carved.chunks
             result.errors += carved.errors

@@ -13,7 +13,7 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -98,7 +98,7 @@ class SafeTree:
     def close(self) -> None:
         os.close(self.root_fd)
 
-    def __enter__(self) -> SafeTree:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

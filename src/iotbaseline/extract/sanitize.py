@@ -17,6 +17,7 @@ from pathlib import Path
 
 from iotbaseline.extract.safe_fs import ModeEntry, ModeManifest
 
+LOST_AND_FOUND = ".unblob-lost+found"  # where unblob's FileSystem puts unsafe paths
 _KIND = {stat.S_IFCHR: "chr", stat.S_IFBLK: "blk", stat.S_IFIFO: "fifo", stat.S_IFSOCK: "sock"}
 
 
@@ -61,6 +62,11 @@ def sanitize_tree(top: Path) -> SanitizeReport:
                                                    note=f"{_KIND[fmt]} removed from disk"))
                 continue
             kind = "dir" if fmt == stat.S_IFDIR else "file"
+            if kind == "dir" and entry.name == LOST_AND_FOUND:
+                moved = sorted(str(p.relative_to(path)) for p in path.rglob("*") if not p.is_dir())
+                report.problems.append(
+                    f"{path}: entries with unsafe paths (path traversal) were redirected here "
+                    f"by unblob instead of being written where they pointed: {moved[:20]}")
             record = ModeEntry(kind, perms, st.st_uid, st.st_gid)
             wanted = perms & 0o777 | (0o700 if kind == "dir" else 0o600)
             if perms & 0o7000:

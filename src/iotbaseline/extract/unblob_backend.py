@@ -74,6 +74,8 @@ def run_unblob(source: Path, work_dir: Path, limits: Limits, input_size: int,
     env = dict(os.environ)
     env[MODES_DIR_ENV] = str(modes_dir)
     env[LIMITS_ENV] = json.dumps(asdict(limits))
+    # extractors installed with pip (jefferson, ubireader) live beside our interpreter
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     byte_bound, byte_name = limits.byte_budget(input_size)
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -149,10 +151,16 @@ def _read_report(results: list[dict[str, Any]], run: UnblobRun, work_dir: Path,
             run.errors.append(ExtractionError(
                 stage="limits", path=parent,
                 message=f"containers nested deeper than {max_depth} levels were not opened"))
+        size = next((r.get("size") for r in task_result.get("reports", [])
+                     if r.get("__typename__") == "StatReport"), None)
         for rep in task_result.get("reports", []):
             kind = rep.get("__typename__", "")
             if kind == "ChunkReport":
                 problems = list(rep.get("extraction_reports", []))
+                if (depth > 0 and not problems and rep.get("start_offset") == 0
+                        and rep.get("end_offset") == size
+                        and str(rep.get("handler_name", "")).startswith("elf")):
+                    continue  # an ELF file of an extracted tree is a file, not a finding
                 note = "; ".join(_describe(r) for r in problems)[:2000]
                 run.chunks.append(Chunk(start=rep["start_offset"], end=rep["end_offset"],
                                         kind=rep.get("handler_name", "chunk"), depth=depth,
@@ -173,6 +181,6 @@ def _describe(report: dict[str, Any]) -> str:
     kind = report.get("__typename__", "report")
     detail = {k: v for k, v in report.items() if k not in ("__typename__", "severity")}
     for key in ("problem", "exception", "stderr", "cmd"):
-        if key in detail and detail[key]:
+        if detail.get(key):
             return f"{kind}: {str(detail[key])[:400]}"
     return f"{kind}: {json.dumps(detail, default=str)[:400]}"

@@ -14,11 +14,17 @@ import json
 import os
 import struct
 import tarfile
+import zipfile
 from pathlib import Path
+from typing import Any
 
 from unblob.file_utils import File, InvalidInputFormat
 from unblob.handlers import BUILTIN_HANDLERS
+from unblob.extractors import Command
+from unblob.handlers.archive import sevenzip as unblob_7z
 from unblob.handlers.archive import tar as unblob_tar
+from unblob.handlers.archive import zip as unblob_zip
+from unblob.handlers.filesystem import cramfs as unblob_cramfs
 from unblob.handlers.filesystem import squashfs as unblob_squashfs
 from unblob.models import (
     ExtractError,
@@ -26,14 +32,15 @@ from unblob.models import (
     ExtractResult,
     Handler,
     HandlerDoc,
-    HandlerType,
     Handlers,
+    HandlerType,
     HexString,
+    Pattern,
     Reference,
     Regex,
     ValidChunk,
 )
-from unblob.report import ExtractionProblem, UnknownError
+from unblob.report import ExtractionProblem, Report, UnknownError
 
 from iotbaseline.extract.headers import parse_tplink, parse_uimage
 from iotbaseline.extract.limits import Budget, Limits
@@ -42,7 +49,7 @@ from iotbaseline.extract.squashfs.extract import extract_squashfs
 from iotbaseline.extract.squashfs.reader import SquashfsError
 from iotbaseline.extract.tar import extract_tar
 from iotbaseline.extract.unblob_backend import LIMITS_ENV, MODES_DIR_ENV
-
+from iotbaseline.extract.zip import extract_zip
 
 
 def _limits() -> Limits:
@@ -61,7 +68,7 @@ class PySquashfsExtractor(Extractor):
         except SquashfsError as exc:
             raise ExtractError(UnknownError(exception=exc)) from exc
         _write_sidecar(outdir, outcome.manifest, outcome.description)
-        problems = [
+        problems: list[Report] = [
             ExtractionProblem(problem=message, resolution="entry skipped")
             for message in outcome.errors
         ]
@@ -85,24 +92,53 @@ def _write_sidecar(outdir: Path, manifest: ModeManifest, description: str) -> No
     Path(modes_dir, name).write_text(json.dumps(payload))
 
 
-class PyTarExtractor(Extractor):
-    """Tar with links kept exactly as stored (see ``iotbaseline.extract.tar``)."""
+class PyArchiveExtractor(Extractor):
+    """Tar or zip with our rules (see ``iotbaseline.extract.tar`` and ``.zip``)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
     def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
         budget = Budget(_limits(), inpath.stat().st_size)
+        extract = extract_tar if self.kind == "tar" else extract_zip
         try:
-            outcome = extract_tar(inpath, outdir, budget)
-        except (tarfile.TarError, OSError) as exc:
+            outcome = extract(inpath, outdir, budget)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
             raise ExtractError(UnknownError(exception=exc)) from exc
-        _write_sidecar(outdir, outcome.manifest, "tar")
-        problems = [ExtractionProblem(problem=m, resolution="entry skipped") for m in outcome.errors]
+        _write_sidecar(outdir, outcome.manifest, self.kind)
+        problems: list[Report] = [
+            ExtractionProblem(problem=m, resolution="entry skipped") for m in outcome.errors
+        ]
         if outcome.limit is not None:
             problems.append(ExtractionProblem(problem=str(outcome.limit),
                                               resolution=f"limit {outcome.limit.bound} reached"))
         return ExtractResult(reports=problems)
 
 
-def _with_extractor(handler: type[Handler], extractor: Extractor) -> type[Handler]:
+class SevenZipExactLinks(Command):
+    """7-Zip with symlinks extracted as links (-snld), then their targets restored.
+
+    7-Zip turns an absolute link target "/tmp/x" into "<outdir>/tmp/x"; we strip exactly that
+    prefix again so the link reads as stored in the image (never followed either way)."""
+
+    def __init__(self, *options: str) -> None:
+        super().__init__("7z", "x", *options, "-snld", "-y", "{inpath}", "-o{outdir}")
+
+    def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
+        result = super().extract(inpath, outdir)
+        prefix = str(outdir.resolve()) + "/"
+        for base, dirs, files in os.walk(outdir):
+            for name in dirs + files:
+                path = Path(base, name)
+                if path.is_symlink():
+                    target = os.readlink(path)
+                    if target.startswith(prefix):
+                        path.unlink()
+                        path.symlink_to("/" + target[len(prefix) :])
+        return result
+
+
+def _with_extractor(handler: type[Handler[Any]], extractor: Extractor) -> type[Handler[Any]]:
     return type(handler.__name__, (handler,), {"EXTRACTOR": extractor})
 
 
@@ -130,9 +166,9 @@ class _PartsExtractor(Extractor):
         return ExtractResult(reports=[])
 
 
-class TPLinkV1Handler(Handler):
+class TPLinkV1Handler(Handler[Extractor]):
     NAME = "iotb_tplink_v1"
-    PATTERNS = [Regex(r"\x01\x00\x00\x00(TP-LINK|OpenWrt)")]
+    PATTERNS: list[Pattern] = [Regex(r"\x01\x00\x00\x00(TP-LINK|OpenWrt)")]  # noqa: RUF012 (unblob declares it so)
     EXTRACTOR = _PartsExtractor("tplink")
     DOC = HandlerDoc(
         name="TP-Link v1 firmware header",
@@ -156,9 +192,9 @@ class TPLinkV1Handler(Handler):
         return ValidChunk(start_offset=start_offset, end_offset=end)
 
 
-class UImageHandler(Handler):
+class UImageHandler(Handler[Extractor]):
     NAME = "iotb_uimage"
-    PATTERNS = [HexString("27 05 19 56")]
+    PATTERNS: list[Pattern] = [HexString("27 05 19 56")]  # noqa: RUF012 (unblob declares it so)
     EXTRACTOR = _PartsExtractor("uimage")
     DOC = HandlerDoc(
         name="U-Boot legacy uImage",
@@ -191,11 +227,17 @@ _SQUASHFS = {
 
 def build_handlers() -> Handlers:
     """unblob's handlers with ours: SquashFS swapped, vendor containers added."""
-    ours: list[type[Handler]] = [TPLinkV1Handler, UImageHandler]
+    ours: list[type[Handler[Any]]] = [TPLinkV1Handler, UImageHandler]
     for handler in BUILTIN_HANDLERS:
         if handler in _SQUASHFS:
             handler = _with_extractor(handler, PySquashfsExtractor())
         elif handler in (unblob_tar.TarUstarHandler, unblob_tar.TarUnixHandler):
-            handler = _with_extractor(handler, PyTarExtractor())
+            handler = _with_extractor(handler, PyArchiveExtractor("tar"))
+        elif handler is unblob_cramfs.CramFSHandler:
+            handler = _with_extractor(handler, SevenZipExactLinks())
+        elif handler is unblob_7z.SevenZipHandler:
+            handler = _with_extractor(handler, SevenZipExactLinks("-p"))
+        elif handler is unblob_zip.ZIPHandler:
+            handler = _with_extractor(handler, PyArchiveExtractor("zip"))
         ours.append(handler)
     return tuple(ours)

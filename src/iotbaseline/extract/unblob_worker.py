@@ -16,9 +16,9 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
-    import unblob.extractors.command as command
-    import unblob.processing as processing
+    from unblob import processing
     from unblob.extractor import fix_permission
+    from unblob.extractors import command
     from unblob.processing import ExtractionConfig, process_file
     from unblob.sandbox import Sandbox
 
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
         for path in [outdir, *outdir.rglob("*")]:
             fix_permission(path)
 
-    processing.fix_extracted_directory = keep_links_fix
+    processing.fix_extracted_directory = keep_links_fix  # type: ignore[attr-defined]
     _keep_symlinks_exact()
     config = ExtractionConfig(
         extract_root=Path(spec["extract_root"]),

@@ -203,7 +203,7 @@ def _scan_all(tasks: list[FileTask], jobs: int | None, cache_dir: Path | None,
                 i = futures[future]
                 try:
                     by_chunk[i] = future.result()
-                except Exception:  # a dead worker must not lose the chunk: redo it here
+                except Exception:  # noqa: BLE001  a dead worker must not lose the chunk: redo it here
                     by_chunk[i] = scan_files(chunks[i], cache)
                 done += len(chunks[i])
             if progress:
@@ -224,4 +224,5 @@ def _merge(record: dict[str, Any], result: dict[str, Any],
     if fields is not None:
         fields = dict(fields)
         hints[(record["root"], record["path"])] = fields.pop("_", {})
-        record["elf"] = ElfInfo(**fields)
+        # built by our own parser (cache entries are validated when loaded): skip re-validation
+        record["elf"] = ElfInfo.model_construct(**fields)

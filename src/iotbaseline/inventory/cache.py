@@ -9,6 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from iotbaseline.model import ElfInfo
+
 # Bump when the parser or the facts change meaning, so stale entries are ignored.
 CACHE_VERSION = 1
 
@@ -26,7 +30,14 @@ def load(cache_dir: Path, sha256: str) -> dict[str, Any] | None:
     if not isinstance(payload, dict) or payload.get("v") != CACHE_VERSION:
         return None
     fields = payload.get("elf")
-    return fields if isinstance(fields, dict) else None
+    if not isinstance(fields, dict):
+        return None
+    hints = fields.get("_", {})
+    try:  # the cache directory is outside our control: a bad entry is a miss, never a crash
+        checked = ElfInfo.model_validate({k: v for k, v in fields.items() if k != "_"})
+    except ValidationError:
+        return None
+    return {**checked.model_dump(), "_": hints if isinstance(hints, dict) else {}}
 
 
 def store(cache_dir: Path, sha256: str, fields: dict[str, Any]) -> None:

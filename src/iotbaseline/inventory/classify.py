@@ -44,7 +44,7 @@ KEY_MARKERS = (
     b"-----BEGIN SSH2 ENCRYPTED PRIVATE KEY-----",
     b"PuTTY-User-Key-File-",
 )
-SSH_PUBLIC_KEY = re.compile(rb"^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp\d+) AAAA", re.M)
+SSH_PUBLIC_KEY = re.compile(rb"^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp\d+) AAAA", re.MULTILINE)
 DROPBEAR_KEY = re.compile(rb"^\x00\x00\x00\x07ssh-(rsa|dss)|^\x00\x00\x00\x13ecdsa-sha2-")
 CERT_MARKERS = (b"-----BEGIN CERTIFICATE-----", b"-----BEGIN TRUSTED CERTIFICATE-----",
                 b"-----BEGIN X509 CRL-----", b"-----BEGIN CERTIFICATE REQUEST-----",
@@ -57,7 +57,7 @@ SCRIPT_EXTENSIONS = (".sh", ".lua", ".py", ".pl", ".php", ".rb", ".tcl", ".cgi",
 CONFIG_EXTENSIONS = (".conf", ".cfg", ".cnf", ".ini", ".json", ".yaml", ".yml", ".xml", ".toml",
                      ".rules", ".properties", ".config")
 CONFIG_DIRS = ("/etc/", "/var/etc/", "/usr/etc/", "/opt/etc/")
-KERNEL_NAMES = re.compile(r"^(vmlinu[xz]|zimage|uimage|bzimage|image|kernel)([-._].*)?$", re.I)
+KERNEL_NAMES = re.compile(r"^(vmlinu[xz]|zimage|uimage|bzimage|image|kernel)([-._].*)?$", re.IGNORECASE)
 
 UIMAGE_MAGIC = b"\x27\x05\x19\x56"
 FDT_MAGIC = b"\xd0\x0d\xfe\xed"

@@ -24,17 +24,20 @@ class ProbeSettings:
 
     ports: tuple[int, ...] = ()
     udp: bool = False
+    udp_services: tuple[tuple[int, str], ...] = ()  # (port, kind); () = the standard ports
     rate: float = 50.0  # new connections or datagrams per second
     timeout: float = 3.0  # per connection / exchange
     concurrency: int = 32  # connect attempts in flight during the port scan
     nmap: bool = False
     try_default_credentials: bool = False
     credentials: tuple[tuple[str, str], ...] = ()  # from --credentials FILE, in file order
+    correct_login: tuple[str, str] | None = None  # the working login, for --test-lockout
     max_default_attempts: int = 12  # shipped default pairs tried per login surface
     test_lockout: bool = False
     lockout_attempts: int = 10  # wrong logins sent by the lockout test
-    lockout_rate: float = 2.0  # wrong logins per second at most
+    lockout_rate: float = 2.0  # login attempts per second at most
     firmware_results: Path | None = None
+    ca_file: Path | None = None  # maker CA to validate device certificates against
     tls_concurrency: int = 2  # sslyze connections per server at once
 
 

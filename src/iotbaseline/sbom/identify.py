@@ -203,10 +203,9 @@ def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collec
                                    match=hit.matched[:200], sha256=entry.sha256)
             col.add_signature_version(hit.signature, hit.version, ev, "signature")
         if entry.kind == "elf":
+            # (a banner-like string in an ordinary program is not the kernel: only files named
+            # like kernel images, handled above, are searched for the banner)
             _build_tools_of(entry, data, root, build_tools)
-            if b"Linux version " in data:  # an uncompressed vmlinux inside the root
-                kernel_hints.extend(hints_from_bytes(kernel_sig, data, ("banner",), entry.path,
-                                                     root, entry.sha256))
 
     decision = decide_kernel(kernel_hints)
     if decision is not None:

@@ -96,6 +96,7 @@ class Importer:
         self._products: dict[tuple[str, str], int] = {}
         self._new_products: list[tuple[int, str, str]] = []
         self._stale: list[int] = []
+        self._stale_written = 0
         self._next_rid = 1
         self._bulk = False
         self._sources_touched: set[str] = set()
@@ -138,7 +139,7 @@ class Importer:
                 c.execute("DELETE FROM temp.stale")
                 c.executemany("INSERT OR IGNORE INTO temp.stale(rid) VALUES (?)",
                               ((r,) for r in self._stale))
-                for table in ("vulns", "cpe_index", "osv_package", "osv_purl"):
+                for table in ("cpe_index", "osv_package", "osv_purl"):
                     c.execute(f"DELETE FROM {table} WHERE rid IN (SELECT rid FROM temp.stale)")
             for statement in INDEXES:
                 c.execute(statement)
@@ -258,6 +259,12 @@ class Importer:
             "INSERT INTO cpe_index(pid, rid, versions, ranges) VALUES (?,?,?,?)", index_rows)
 
     def _write(self, vuln_rows: list[tuple[Any, ...]]) -> None:
+        if len(self._stale) > self._stale_written:
+            # replaced records leave now (the unique (source, id) index); their index rows are
+            # removed in one pass at the end
+            self.conn.executemany("DELETE FROM vulns WHERE rid=?",
+                                  ((r,) for r in self._stale[self._stale_written:]))
+            self._stale_written = len(self._stale)
         if self._new_products:
             self.conn.executemany("INSERT INTO products(pid, vendor, product) VALUES (?,?,?)",
                                   self._new_products)

@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from iotbaseline.vulns import nvd
 from iotbaseline.vulns.db import ImportStats, VulnDatabase, utc_now_text
 from iotbaseline.vulns.importer import Importer
@@ -42,6 +44,15 @@ PAGE_SIZE = 2000
 RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 6
 USER_AGENT = "iotbaseline-vulndb/1"
+
+
+class _PageHeader(msgspec.Struct):
+    totalResults: int = 0
+    resultsPerPage: int = 0
+    startIndex: int = 0
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_PageHeader)
 
 
 class UpdateError(Exception):
@@ -164,11 +175,10 @@ def update_nvd(db: VulnDatabase, *, api_key: str | None = None, since: datetime 
         body = client.get(f"{base_url}?{urllib.parse.urlencode(params)}")
         requests += 1
         try:
-            page = json.loads(body)
+            page = _PAGE_DECODER.decode(body)
             records = nvd.prepare_feed(body)
-            total = int(page.get("totalResults", 0))
-            per_page = int(page.get("resultsPerPage", len(records)))
-        except (ValueError, TypeError) as exc:
+            total, per_page = page.totalResults, page.resultsPerPage
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise UpdateError(f"NVD answered something that is not a CVE API 2.0 page ({exc})") from exc
         with Importer(db) as importer:
             importer.add_nvd(records)

@@ -8,6 +8,8 @@ pre-releases (``rc1``, ``beta2``, ``-pre1``) or OpenSSH's post-release ``p1``.
 
 The order (a total preorder; equal keys are the same version):
 - a version is split into items: numbers, letter words; separators (``. - _ + ~``) only split;
+- a two-part version whose second number has a leading zero is decimal style: BusyBox released
+  1.00, 1.01, then 1.1.0, so "1.01" reads as 1.0.1 (and 1.01 < 1.1.0);
 - trailing zero numbers of the leading numeric part are dropped, so 1.0 == 1.00 == 1.0.0;
 - the item sequence ends with an END item, and items compare by class first:
   PRE word (dev < alpha < beta < pre < rc) < END < other word (letter suffix, ``p``, ``patch``)
@@ -40,6 +42,9 @@ def version_key(version: str) -> VersionKey:
     while lead < len(tokens) and tokens[lead].isdigit():
         lead += 1
     numbers = tokens[:lead]
+    if lead == 2 and len(numbers[1]) > 1 and numbers[1][0] == "0":
+        # two-part decimal style (BusyBox 1.00, 1.01 before 1.1.0): "1.01" reads as 1.0.1
+        numbers = [numbers[0], "0", numbers[1][1:]]
     while numbers and int(numbers[-1]) == 0:
         numbers.pop()
     items: list[Item] = [(_CLASS_NUM, int(n)) for n in numbers]

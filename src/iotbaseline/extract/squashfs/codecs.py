@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import lz4.block
+import lz4.block  # type: ignore[import-untyped]
 import lzallright
 import pyzstd
 
@@ -106,11 +106,13 @@ def _raw_with(lc: int, lp: int, pb: int, dict_size: int) -> Decoder:
 
 
 def _lzo(data: bytes, max_out: int) -> bytes:
-    return lzallright.LZOCompressor().decompress(data, output_size_hint=max_out)
+    out: bytes = lzallright.LZOCompressor().decompress(data, output_size_hint=max_out)
+    return out
 
 
 def _lz4(data: bytes, max_out: int) -> bytes:
-    return lz4.block.decompress(data, uncompressed_size=max_out)
+    out: bytes = lz4.block.decompress(data, uncompressed_size=max_out)
+    return out
 
 
 def _zstd(data: bytes, max_out: int) -> bytes:

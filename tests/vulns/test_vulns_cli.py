@@ -1,0 +1,41 @@
+"""`iotbaseline db import|status` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from iotbaseline.cli import main
+
+
+def test_import_then_status(nvd_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite"
+    runner = CliRunner()
+    result = runner.invoke(main, ["db", "import", "--db", str(db), "--json",
+                                  str(nvd_dir / "embedded-cves.jsonl.gz")])
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)
+    assert counts["new"] == 755 and counts["by_source"] == {"nvd": 755}  # README: 755 records
+    again = runner.invoke(main, ["db", "import", "--db", str(db), str(nvd_dir / "embedded-cves.jsonl.gz")])
+    assert "0 new, 0 updated, 755 unchanged" in again.output
+    assert "not endorsed or certified by the NVD" in again.output
+    status = runner.invoke(main, ["db", "status", "--db", str(db), "--json"])
+    info = json.loads(status.output)
+    assert info["records"] == 755 and info["sources"]["nvd"]["records"] == 755
+    assert info["warning"] and "days old" in info["warning"]  # 2024 data is far older than 7 days
+
+
+def test_env_variable_selects_database(tmp_path: Path) -> None:
+    db = tmp_path / "env.sqlite"
+    result = CliRunner().invoke(main, ["db", "status"], env={"IOTBASELINE_DB": str(db)})
+    assert result.exit_code == 0 and db.exists()
+    assert "empty" in result.output
+
+
+def test_unreadable_file_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\"hello\": 1}")
+    result = CliRunner().invoke(main, ["db", "import", "--db", str(tmp_path / "d.sqlite"), str(bad)])
+    assert result.exit_code == 2 and "unknown JSON format" in result.output
