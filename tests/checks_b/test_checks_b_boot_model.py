@@ -163,3 +163,36 @@ def test_rc_local_and_su_user_switch(tmp_path: Path) -> None:
     assert [(s.user, s.runs_as_root, s.via, s.line) for s in webd] == [
         ("nobody", False, "rc.local", 2)]
     assert [(s.runs_as_root, s.line) for s in _by_name(ctx, "helper")] == [(True, 3)]
+
+
+def test_hostile_start_files_do_not_break_the_model(tmp_path: Path) -> None:
+    deep = "".join(f"f{i}() {{\n  f{i + 1}\n}}\n" for i in range(200)) + "f0\n"
+    ctx = tree_context(tmp_path, {
+        "/usr/sbin/real": b"\x7fELF",
+        "/etc/inittab": b"\xff\xfe::sysinit:/etc/rc\x00\n::respawn:\n:::\n::sysinit:/etc/rc\n",
+        "/etc/rc": "#!/bin/sh\necho \"unterminated\n'also bad\n. /etc/rc\n" + deep
+                   + "for x in /etc/rc.d/*; do $x start; done\n/usr/sbin/real &\n",
+        "/etc/rc.d/S10loop": Link("S10loop"),
+        "/etc/rc.d/S20out": Link("../../../../../../etc/passwd"),
+        "/etc/init.d/huge": "#!/bin/sh\n" + "x=1\n" * 50000,
+    })
+    services = started_services(ctx)
+    # 1 shebang + 3 lines + 200 functions of 3 lines + "f0" + the loop → line 607
+    assert [(s.name, s.line) for s in services if s.name == "real"] == [("real", 607)]
+
+
+def test_xinetd_services_respect_disable(tmp_path: Path) -> None:
+    ctx = tree_context(tmp_path, {
+        "/usr/sbin/xinetd": b"\x7fELF", "/usr/sbin/in.tftpd": b"\x7fELF",
+        "/usr/sbin/in.telnetd": b"\x7fELF",
+        "/etc/rc.local": "#!/bin/sh\n/usr/sbin/xinetd -stayalive\n",
+        "/etc/xinetd.d/tftp": "service tftp\n{\n\tsocket_type = dgram\n\tuser = nobody\n"
+                              "\tserver = /usr/sbin/in.tftpd\n\tserver_args = -s /srv\n"
+                              "\tdisable = no\n}\n",
+        "/etc/xinetd.d/telnet": "service telnet\n{\n\tserver = /usr/sbin/in.telnetd\n"
+                                "\tdisable = yes\n}\n",
+    })
+    tftp = _by_name(ctx, "in.tftpd")
+    assert [(s.enabled, s.user, s.line, s.argv) for s in tftp] == [
+        (True, "nobody", 1, ("/usr/sbin/in.tftpd", "-s", "/srv"))]
+    assert [s.enabled for s in _by_name(ctx, "in.telnetd")] == [False]

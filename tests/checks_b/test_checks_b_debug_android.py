@@ -41,6 +41,23 @@ def test_console_with_login_passes(tmp_path: Path) -> None:
     assert "debug_interface_physically_accessible" not in facts
 
 
+def test_openwrt_login_sh_console_follows_ttylogin(tmp_path: Path) -> None:
+    login_sh = ("#!/bin/sh\n[ \"$(uci -q get system.@system[0].ttylogin)\" = 1 ] || "
+                "exec /bin/ash --login\nexec /bin/login\n")
+    files = {**BUSYBOX, "/usr/libexec/login.sh": login_sh,
+             "/etc/inittab": "::sysinit:/etc/init.d/rcS S boot\n"
+                             "::askconsole:/usr/libexec/login.sh\n",
+             "/etc/config/system": "config system\n\toption hostname OpenWrt\n"}
+    ctx = tree_context(tmp_path / "default", files)  # type: ignore[arg-type]
+    _, findings, _ = run(debug_console.find_console_shell, ctx)
+    assert where(findings) == [("/etc/inittab", 2)]
+    assert "ttylogin is not set to 1 in /etc/config/system" in findings[0].message
+    files["/etc/config/system"] = "config system\n\toption ttylogin '1'\n"
+    ctx = tree_context(tmp_path / "login", files)  # type: ignore[arg-type]
+    _, findings, _ = run(debug_console.find_console_shell, ctx)
+    assert findings == []
+
+
 def test_systemd_serial_getty_autologin(tmp_path: Path) -> None:
     ctx = tree_context(tmp_path, {
         "/sbin/agetty": b"\x7fELF",

@@ -148,10 +148,16 @@ def test_ssh_dropbear_and_sshd_settings(tmp_path: Path) -> None:
     assert "/etc/ssh/sshd_config:3 sets permitemptypasswords yes" in findings[1].message
     ctx = tree_context(tmp_path / "good", {
         "/usr/sbin/dropbear": b"\x7fELF", "/usr/sbin/sshd": b"\x7fELF",
-        "/etc/ssh/sshd_config": "PermitRootLogin prohibit-password\n",
+        "/etc/ssh/sshd_config": "PermitRootLogin prohibit-password\nPasswordAuthentication no\n",
         "/etc/rc.local": "#!/bin/sh\n/usr/sbin/dropbear -s -w\n/usr/sbin/sshd\n"})
     outcome, findings, _ = run(svc_access.find_ssh_login_settings, ctx)
     assert findings == [] and len(outcome.evidence) == 2
+    # password logins for ordinary users only: reported, at low severity
+    ctx = tree_context(tmp_path / "users", {
+        "/usr/sbin/dropbear": b"\x7fELF", "/etc/shadow": "root:$6$salt$hash:1:0:99999:7:::\n",
+        "/etc/rc.local": "#!/bin/sh\n/usr/sbin/dropbear -g\n"})
+    _, findings, _ = run(svc_access.find_ssh_login_settings, ctx)
+    assert [(f.location.line, f.severity) for f in findings] == [(2, Severity.LOW)]
 
 
 def test_snmp_default_communities(tmp_path: Path) -> None:

@@ -10,16 +10,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import probe_servers as ps  # noqa: E402
+import probe_servers as ps
 
-from iotbaseline.model import ProbeResult  # noqa: E402
-from iotbaseline.probe.run import run_probe  # noqa: E402
-from iotbaseline.probe.session import ProbeSettings  # noqa: E402
+from iotbaseline.model import ProbeResult
+from iotbaseline.probe.run import run_probe
+from iotbaseline.probe.session import ProbeSettings
 
 
 def probe(ports: tuple[int, ...], host: str = ps.LOOPBACK, **options: object) -> ProbeResult:
     """Run the real probe quickly (loopback: high rate, short timeouts)."""
-    settings = dict(rate=500.0, lockout_rate=50.0, timeout=2.0)
+    settings = {"rate": 500.0, "lockout_rate": 50.0, "timeout": 2.0}
     settings.update(options)
     return run_probe(host, ProbeSettings(ports=ports, **settings))  # type: ignore[arg-type]
 

@@ -58,6 +58,8 @@ def make_cert(directory: Path, label: str, *, hash_alg: hashes.HashAlgorithm, bi
                    .not_valid_before(now - dt.timedelta(days=2))
                    .not_valid_after(now + dt.timedelta(days=3650))
                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(
+                       issuer_key.public_key()), critical=False)
                    .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True,
                                                 crl_sign=True, content_commitment=False,
                                                 key_encipherment=False, data_encipherment=False,
@@ -75,8 +77,12 @@ def make_cert(directory: Path, label: str, *, hash_alg: hashes.HashAlgorithm, bi
                    [x509.IPAddress(ipaddress.ip_address(LOOPBACK)), x509.DNSName("localhost")]),
                    critical=False))
     if ca:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(
+        builder = (builder.add_extension(x509.ExtendedKeyUsage(
             [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                issuer_key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False))
     cert = builder.sign(issuer_key, hash_alg)
     cert_path, key_path = directory / f"{label}.pem", directory / f"{label}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -145,6 +151,7 @@ class HttpDevice:
     security_headers: bool = False
     directory_listing: bool = False
     server_header: str = "lighttpd/1.4.35"
+    upnp_xml: bytes | None = None  # served at /desc.xml
     failures: int = 0
     logins_ok: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -184,6 +191,8 @@ def make_handler(device: HttpDevice) -> type[http.server.BaseHTTPRequestHandler]
                 return
             if self.path in ("/", "/index.html", "/login", "/admin", "/admin/"):
                 self._send(200, LOGIN_FORM)
+            elif self.path == "/desc.xml" and device.upnp_xml is not None:
+                self._send(200, device.upnp_xml)
             elif self.path == "/cgi-bin/config.exp" and device.unauth_config:
                 self._send(200, b"wan_proto=dhcp\nadmin_user=admin\nwifi_psk=secret123\n"
                                 b"remote_mgmt=1\n")
@@ -238,8 +247,8 @@ class CountingHTTPServer(http.server.ThreadingHTTPServer):
 
 
 def serve_http(device: HttpDevice, tls: ssl.SSLContext | None = None,
-               host: str = LOOPBACK) -> CountingHTTPServer:
-    server = CountingHTTPServer((host, 0), make_handler(device))
+               host: str = LOOPBACK, port: int = 0) -> CountingHTTPServer:
+    server = CountingHTTPServer((host, port), make_handler(device))
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True,
                                         do_handshake_on_connect=False)
@@ -404,3 +413,79 @@ def run_in_thread(fn: Callable[[], None]) -> threading.Thread:
     thread = threading.Thread(target=fn, daemon=True)
     thread.start()
     return thread
+
+
+# ------------------------------------------------------------------------------------------
+# UDP responders (replies built with the same protocol libraries a device would answer with)
+# ------------------------------------------------------------------------------------------
+
+
+class UdpResponder:
+    """Answers each datagram with ``reply(request) -> bytes | None``; counts requests."""
+
+    def __init__(self, reply: Callable[[bytes], bytes | None], host: str = LOOPBACK,
+                 port: int = 0) -> None:
+        self.reply = reply
+        self.requests = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, port))
+        self.port = int(self.sock.getsockname()[1])
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except OSError:
+                return
+            self.requests += 1
+            answer = self.reply(data)
+            if answer:
+                self.sock.sendto(answer, addr)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def snmp_reply(descr: str) -> Callable[[bytes], bytes | None]:
+    from pyasn1.codec.ber import decoder, encoder
+    from pysnmp.proto import api
+
+    proto = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+
+    def reply(data: bytes) -> bytes | None:
+        request, _ = decoder.decode(data, asn1Spec=proto.Message())
+        if str(proto.apiMessage.get_community(request)) != "public":
+            return None
+        response = proto.apiMessage.get_response(request)
+        pdu = proto.apiMessage.get_pdu(response)
+        oids = [oid for oid, _ in proto.apiPDU.get_varbinds(proto.apiMessage.get_pdu(request))]
+        proto.apiPDU.set_varbinds(pdu, [(oid, proto.OctetString(descr)) for oid in oids])
+        return bytes(encoder.encode(response))
+
+    return reply
+
+
+def coap_reply(links: str) -> Callable[[bytes], bytes | None]:
+    import aiocoap
+
+    def reply(data: bytes) -> bytes | None:
+        request = aiocoap.Message.decode(data)
+        answer = aiocoap.Message(code=aiocoap.CONTENT, payload=links.encode())
+        answer.mtype = aiocoap.ACK
+        answer.mid = request.mid
+        answer.token = request.token
+        return bytes(answer.encode())
+
+    return reply
+
+
+def ssdp_reply(location: str, server: str) -> Callable[[bytes], bytes | None]:
+    def reply(data: bytes) -> bytes | None:
+        if not data.startswith(b"M-SEARCH"):
+            return None
+        return (f"HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\nST: upnp:rootdevice\r\n"
+                f"USN: uuid:1234::upnp:rootdevice\r\nLOCATION: {location}\r\n"
+                f"SERVER: {server}\r\n\r\n").encode()
+
+    return reply

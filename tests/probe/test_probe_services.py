@@ -90,9 +90,9 @@ def test_dropbear_algorithms_and_version(dropbear: ps.Daemon) -> None:
 
 def _fake_ssh_server(kex: list[str], macs: list[str]) -> tuple[socket.socket, int]:
     """Sends an identification without version and a KEXINIT built with ssh-audit."""
+    from ssh_audit.outputbuffer import OutputBuffer
     from ssh_audit.ssh2_kex import SSH2_Kex
     from ssh_audit.ssh2_kexparty import SSH2_KexParty
-    from ssh_audit.outputbuffer import OutputBuffer
 
     party = SSH2_KexParty(["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com"], macs,
                           ["none"], [])
@@ -175,3 +175,16 @@ def test_mqtt_over_tls_only(daemon_dir, certs) -> None:  # type: ignore[no-untyp
     assert findings_of(result, "IOTB-MQTT-002") == []
     assert outcome_of(result, "IOTB-MQTT-002") == "pass"
     assert outcome_of(result, "IOTB-MQTT-001") == "pass"
+
+
+def test_nmap_service_detection() -> None:
+    web = ps.serve_http(ps.HttpDevice())
+    port = web.server_address[1]
+    try:
+        result = probe((port,), nmap=True)
+    finally:
+        web.shutdown()
+    nmap = next(o for o in result.observations if o.id == "nmap/services")
+    assert nmap.data[str(port)]["name"] == "http"
+    assert nmap.data[str(port)]["product"] == "lighttpd"  # from the Server header we send
+    assert nmap.data[str(port)]["version"] == "1.4.35"

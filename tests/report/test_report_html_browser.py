@@ -122,7 +122,7 @@ def test_components_table_sorts_by_cvss(browser_context: Any, sample_report: Pat
     visit = _visit(browser_context, sample_report)
     page = visit.page
     try:
-        names = lambda: page.locator("#components-table tbody tr td:first-child").all_inner_texts()  # noqa: E731
+        names = lambda: page.locator("#components-table tbody tr td:first-child").all_inner_texts()
         assert names() == ["linux", "busybox", "dnsmasq"]  # default: worst CVSS first (9.8, 7.5, none)
         header = page.locator("#components-table thead th", has_text="Worst CVSS")
         header.click()

@@ -776,10 +776,9 @@ class _RootReader:
         if head == "config_foreach" and args:
             func, type_ = args[0], (args[1] if len(args) > 1 else None)
             if func in frame.functions and self.uci is not None:
-                for section in self.uci.sections:
-                    if type_ is None or section.type == type_:
-                        self._call_function(func, [section.name or f"@{section.type}"],
-                                            frame)
+                for each in self.uci.sections:
+                    if type_ is None or each.type == type_:
+                        self._call_function(func, [each.name or f"@{each.type}"], frame)
             return True
         if head in ("config_get", "config_get_bool") and len(args) >= 3:
             var, section_name, option = args[0], args[1], args[2]

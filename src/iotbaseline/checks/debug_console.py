@@ -9,16 +9,51 @@ from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.boot import Service, is_shell, listing, started_services, uart_tty
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.svc_common import boot_examined, describe, provisions, service_evidence
+from iotbaseline.checks.svc_uci import load_uci
 from iotbaseline.model import Evidence, Severity
 
 GETTYS = frozenset({"getty", "agetty", "mingetty", "mgetty", "uugetty", "fbgetty"})
 
 
-def _no_login_reason(service: Service) -> str | None:
+# Decisions on OpenWrt's consoles:
+# - ``::askconsole:/bin/ash --login`` (and askfirst): ``--login`` only makes ash read
+#   /etc/profile; nothing asks for a password, so pressing Enter on the console gives root.
+# - ``::askconsole:/usr/libexec/login.sh`` (OpenWrt ≥ 15.05): the script runs /bin/login only
+#   when uci ``system.@system[0].ttylogin`` is 1; the default (unset/0) execs ``ash --login``.
+# - failsafe mode: reported separately (IOTB-DEBUG-003) since it needs a button press at boot.
+_EXEC_SHELL = re.compile(r"(?:^|[;&|]\s*)exec\s+(?:/bin/|/usr/bin/)?(?:ash|sh|bash|hush)\b")
+
+
+def _script_shell_reason(ctx: CheckContext, service: Service) -> str | None:
+    """A console script that ends in a shell, judged on the image's uci ttylogin setting."""
+    entry = ctx.index.resolve(service.program or service.argv[0], service.root)
+    if entry is None or entry.kind not in ("script", "text"):
+        return None
+    text = ctx.index.read_text(entry, limit=64 * 1024) or ""
+    if not any(_EXEC_SHELL.search(line.strip()) for line in text.splitlines()):
+        return None
+    if "ttylogin" in text:
+        system = load_uci(ctx.index, "system", service.root)
+        section = next(iter(system.of_type("system")), None) if system else None
+        if section is not None and section.get_bool("ttylogin", False):
+            return None
+        return (f"runs {entry.path}, which starts a shell without login because uci "
+                f"system ttylogin is not set to 1"
+                + (f" in {system.path}" if system else " (no /etc/config/system)"))
+    if "/bin/login" in text:
+        return None
+    return f"runs {entry.path}, which ends in a shell without calling login"
+
+
+def _no_login_reason(service: Service, ctx: CheckContext | None = None) -> str | None:
     """Why this console start gives a shell without a login, or None."""
     argv = service.argv
     if is_shell(service.program) or is_shell(argv[0]):
         return f"runs the shell `{' '.join(argv)[:80]}` directly, which asks for no password"
+    if ctx is not None and service.name not in GETTYS:
+        script = _script_shell_reason(ctx, service)
+        if script:
+            return script
     if service.name in GETTYS:
         login = None
         for i, a in enumerate(argv):
@@ -53,13 +88,22 @@ def _no_login_reason(service: Service) -> str | None:
 def find_console_shell(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     other_terminals: list[str] = []
-    for service in started_services(ctx):
+    judged: set[tuple[str, ...]] = set()  # (entry file, script) judged on the direct line
+    # direct inittab/unit lines first; a shell inside a script they run counts only when the
+    # line itself was not already reported
+    ordered = sorted(started_services(ctx), key=lambda s: s.source != (s.chain or ("",))[0])
+    for service in ordered:
         if not service.enabled or service.via not in ("inittab", "systemd"):
+            continue
+        direct = service.source == (service.chain or ("",))[0]
+        if direct and service.binary:
+            judged.add((service.source, service.binary))  # its script is judged as a whole
+        if not direct and tuple(service.chain[:2]) in judged:
             continue
         if service.action in ("sysinit", "wait", "once", "boot", "bootwait", "shutdown"):
             continue
         tty = service.tty or ("console" if service.action == "askconsole" else None)
-        reason = _no_login_reason(service)
+        reason = _no_login_reason(service, ctx)
         if reason is None:
             if tty:
                 report.examined.append(service_evidence(service, f"console {tty} with login"))

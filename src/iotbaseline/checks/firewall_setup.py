@@ -37,7 +37,7 @@ def _rule_service(service: Service) -> bool:
               "every interface.",
     remedy="Install and enable a default-deny input policy for WAN-facing interfaces (OpenWrt "
            "zone wan input REJECT/DROP, iptables -P INPUT DROP, nftables policy drop) at boot.",
-    provisions=provisions(etsi=("5.6-2", "5.6-5"), xiaomi=("2.2",), tencent=("5.3.2-1",),
+    provisions=provisions(etsi=("5.6-1", "5.6-5"), xiaomi=("2.2",), tencent=("5.3.2-1",),
                           isvs=("V3.2.1", "V3.2.2")),
     cwe=(284,),
 ))

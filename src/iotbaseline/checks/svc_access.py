@@ -27,15 +27,18 @@ _SSHD_OPTION = re.compile(r"^\s*(PermitRootLogin|PasswordAuthentication|PermitEm
                           r"\s+(\S+)", re.IGNORECASE)
 
 
-def _dropbear_problems(ctx: CheckContext, argv: tuple[str, ...], root: str | None) -> list[str]:
+def _dropbear_problems(ctx: CheckContext, argv: tuple[str, ...],
+                       root: str | None) -> tuple[list[str], bool]:
+    """(problems, root can log in with a password)."""
     flags = set(argv[1:])
     problems: list[str] = []
     no_password = "-s" in flags
     no_root_password = "-g" in flags or no_password
     no_root = "-w" in flags
+    root_password = not no_root and not no_root_password
     if not no_password:
         problems.append("accepts password logins (no -s)")
-    if not no_root and not no_root_password:
+    if root_password:
         problems.append("lets root log in with a password (no -g or -w)")
     uci = load_uci(ctx.index, "dropbear", root)
     if uci is not None:
@@ -44,7 +47,7 @@ def _dropbear_problems(ctx: CheckContext, argv: tuple[str, ...], root: str | Non
                 if section.get(key) is not None and section.get_bool(key, True):
                     problems.append(f"{uci.path}:{section.lines.get(key)} sets {key} "
                                     f"'{section.get(key)}'")
-    return problems
+    return problems, root_password
 
 
 @check(CheckSpec(
@@ -68,11 +71,11 @@ def find_ssh_login_settings(ctx: CheckContext) -> CheckReport:
         shadow = root_password_field(ctx.index, "/etc/shadow", service.root)
         empty_root = shadow == ""
         if service.name == "dropbear":
-            problems = _dropbear_problems(ctx, service.argv, service.root)
+            problems, root_password = _dropbear_problems(ctx, service.argv, service.root)
             if not problems:
                 report.examined.append(service_evidence(service, "dropbear with -s/-g/-w"))
                 continue
-            severity = Severity.MEDIUM
+            severity = Severity.MEDIUM if root_password else Severity.LOW
             message = f"SSH server {describe(service)} " + "; ".join(problems) + "."
         else:
             settings: dict[str, tuple[str, str, int]] = {}
@@ -82,15 +85,21 @@ def find_ssh_login_settings(ctx: CheckContext) -> CheckReport:
                     settings.setdefault(m.group(1).lower(), (m.group(2).lower(), conf.path,
                                                              number))
             problems = []
-            for key, bad in (("permitrootlogin", "yes"), ("permitemptypasswords", "yes")):
+            for key, bad in (("permitrootlogin", "yes"), ("permitemptypasswords", "yes"),
+                             ("passwordauthentication", "yes")):
                 value = settings.get(key)
                 if value and value[0] == bad:
                     problems.append(f"{value[1]}:{value[2]} sets {key} {bad}")
+            password_off = settings.get("passwordauthentication", ("yes",))[0] == "no"
+            if not password_off and "passwordauthentication" not in settings:
+                problems.append("password authentication is on (OpenSSH default)")
             if not problems:
                 report.examined.append(service_evidence(service, "sshd_config checked"))
                 continue
-            severity = Severity.HIGH if "permitemptypasswords" in " ".join(problems) \
-                else Severity.MEDIUM
+            joined = " ".join(problems)
+            severity = (Severity.HIGH if "permitemptypasswords" in joined else
+                        Severity.MEDIUM if "permitrootlogin" in joined and not password_off
+                        else Severity.LOW)
             message = f"SSH server {describe(service)}: " + "; ".join(problems) + "."
         if empty_root:
             message += " Root has an empty password in /etc/shadow."

@@ -3,7 +3,6 @@ CI job can stop a firmware release that made things worse."""
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import click
 
 from iotbaseline.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, err_console
-from iotbaseline.model import ASSESSMENT_SCHEMA, Assessment
+from iotbaseline.model import Assessment
 
 
 class DiffInputError(Exception):
@@ -19,18 +18,14 @@ class DiffInputError(Exception):
 
 
 def _is_assessment_file(path: Path) -> bool:
-    """A JSON file whose top-level ``schema`` is the assessment schema (read at most 4 KiB to
-    decide, so a large firmware image is never loaded as JSON)."""
+    """A JSON document (an object at the top level) rather than an image or a directory: only
+    the first bytes are read, so a large image is never loaded to decide. The loader then says
+    clearly what is wrong with a JSON file that is not an assessment."""
     if not path.is_file():
         return False
     with path.open("rb") as fh:
-        head = fh.read(4096)
-    if not head.lstrip().startswith(b"{"):
-        return False
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("schema") == ASSESSMENT_SCHEMA
-    except (ValueError, UnicodeDecodeError, AttributeError):
-        return path.suffix == ".json"  # a broken assessment.json: let the loader say what is wrong
+        head = fh.read(64)
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
 def load_or_scan(path: Path, work: Path, db: Path | None, use_db: bool, profile: Path | None) -> Assessment:

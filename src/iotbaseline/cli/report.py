@@ -43,9 +43,7 @@ def command(assessment: Path, fmt: str, output: Path | None) -> None:
         sys.exit(EXIT_USAGE)
     data = render(loaded, FORMATS[fmt])
     if output is None:
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        click.echo(data, nl=False)  # bytes go to the binary stream as they are
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(data)

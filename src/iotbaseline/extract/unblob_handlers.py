@@ -42,7 +42,7 @@ from unblob.models import (
 )
 from unblob.report import ExtractionProblem, Report, UnknownError
 
-from iotbaseline.extract.headers import parse_tplink, parse_uimage
+from iotbaseline.extract.headers import PARSERS, parse_tplink
 from iotbaseline.extract.limits import Budget, Limits
 from iotbaseline.extract.safe_fs import ModeManifest
 from iotbaseline.extract.squashfs.extract import extract_squashfs
@@ -150,7 +150,7 @@ class _PartsExtractor(Extractor):
 
     def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
         data = inpath.read_bytes()
-        parser = {"tplink": parse_tplink, "uimage": parse_uimage}[self.parser_name]
+        parser = PARSERS[self.parser_name]
         header = parser(data)
         if header is None:
             raise ExtractError(ExtractionProblem(problem="header no longer parses",
@@ -159,7 +159,8 @@ class _PartsExtractor(Extractor):
         (outdir / "header.bin").write_bytes(data[: header.size])
         last = header.size
         for name, start, end in header.parts:
-            (outdir / f"{name}.bin").write_bytes(data[start:end])
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".")
+            (outdir / f"{safe or 'part'}.bin").write_bytes(data[start:end])
             last = max(last, end)
         if last < len(data):
             (outdir / f"after-{last:#x}.bin").write_bytes(data[last:])
@@ -218,6 +219,74 @@ class UImageHandler(Handler[Extractor]):
         return ValidChunk(start_offset=start_offset, end_offset=end)
 
 
+class _HeaderHandler(Handler[Extractor]):
+    """A container recognised by one of ``headers.PARSERS``; the chunk ends where its last
+    part ends."""
+
+    PARSER = ""
+
+    def calculate_chunk(self, file: File, start_offset: int) -> ValidChunk | None:
+        file.seek(start_offset)
+        header = PARSERS[self.PARSER](file.read(256 * 1024 * 1024))
+        if header is None or not header.parts:
+            raise InvalidInputFormat(f"not a valid {self.PARSER} container")
+        end = start_offset + max(end for _name, _start, end in header.parts)
+        return ValidChunk(start_offset=start_offset, end_offset=max(end, start_offset + header.size))
+
+
+def _doc(name: str, description: str, vendor: str) -> HandlerDoc:
+    return HandlerDoc(name=name, description=description, handler_type=HandlerType.ARCHIVE,
+                      vendor=vendor, references=[], limitations=[])
+
+
+class TPLinkV2Handler(_HeaderHandler):
+    NAME = "iotb_tplink_v2"
+    PARSER = "tplink"
+    PATTERNS: list[Pattern] = [Regex(r"[\x02\x03]\x00\x00\x00[\x20-\x7e]{4}")]  # noqa: RUF012
+    EXTRACTOR = _PartsExtractor("tplink")
+    DOC = _doc("TP-Link v2 firmware header", "512-byte header with version string, hardware "
+               "id, MD5 and kernel offsets at 0x68", "TP-Link")
+
+    def calculate_chunk(self, file: File, start_offset: int) -> ValidChunk | None:
+        # The pattern is short, so check the fixed fields before reading the whole rest.
+        file.seek(start_offset)
+        head = file.read(512)
+        if len(head) < 512 or head[0x8C:0x8E] not in (b"\x55\xaa", b"\x00\x00", b"\xff\xff"):
+            raise InvalidInputFormat("not a TP-Link v2 header")
+        (kernel_ofs,) = struct.unpack_from(">I", head, 0x74)
+        if not 512 <= kernel_ofs <= 0x100000:
+            raise InvalidInputFormat("implausible TP-Link v2 kernel offset")
+        return super().calculate_chunk(file, start_offset)
+
+
+class WrggHandler(_HeaderHandler):
+    NAME = "iotb_wrgg03"
+    PARSER = "wrgg"
+    PATTERNS: list[Pattern] = [HexString("21 03 08 20"), HexString("20 08 03 21")]  # noqa: RUF012
+    PATTERN_MATCH_OFFSET = -32
+    EXTRACTOR = _PartsExtractor("wrgg")
+    DOC = _doc("D-Link/Alpha wrgg03", "160-byte header (signature, magic 0x20080321, model, "
+               "build, size) before a kernel and root filesystem", "D-Link")
+
+
+class AndroidBootHandler(_HeaderHandler):
+    NAME = "iotb_android_boot"
+    PARSER = "android-boot"
+    PATTERNS: list[Pattern] = [HexString("41 4e 44 52 4f 49 44 21")]  # noqa: RUF012
+    EXTRACTOR = _PartsExtractor("android-boot")
+    DOC = _doc("Android boot image", "ANDROID! header (v0-v4), kernel, ramdisk and second "
+               "stage at page-aligned offsets", "Google")
+
+
+class FITHandler(_HeaderHandler):
+    NAME = "iotb_uboot_fit"
+    PARSER = "fit"
+    PATTERNS: list[Pattern] = [HexString("d0 0d fe ed")]  # noqa: RUF012
+    EXTRACTOR = _PartsExtractor("fit")
+    DOC = _doc("U-Boot FIT image", "flattened device tree whose /images nodes hold kernel, "
+               "ramdisk, device trees (inline or external data)", "DENX")
+
+
 _SQUASHFS = {
     getattr(unblob_squashfs, name)
     for name in dir(unblob_squashfs)
@@ -227,7 +296,8 @@ _SQUASHFS = {
 
 def build_handlers() -> Handlers:
     """unblob's handlers with ours: SquashFS swapped, vendor containers added."""
-    ours: list[type[Handler[Any]]] = [TPLinkV1Handler, UImageHandler]
+    ours: list[type[Handler[Any]]] = [TPLinkV1Handler, TPLinkV2Handler, UImageHandler,
+                                      WrggHandler, AndroidBootHandler, FITHandler]
     for handler in BUILTIN_HANDLERS:
         if handler in _SQUASHFS:
             handler = _with_extractor(handler, PySquashfsExtractor())

@@ -3,10 +3,10 @@ findings and examined evidence on the recorder. One function per kind of service
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
+from iotbaseline.model import Severity
 from iotbaseline.probe import specs
 from iotbaseline.probe.identify import ServiceInfo
 from iotbaseline.probe.record import ProbeRecorder
@@ -73,13 +73,13 @@ def analyse_plain_service(rec: ProbeRecorder, info: ServiceInfo) -> None:
                    if open_shell else "(it asks for key authentication)")
                 + (f": {info.banner[:120]}" if info.banner else "."),
                 port=port, protocol="adb", excerpt=info.banner,
-                severity=specs.Severity.CRITICAL if open_shell else None,
+                severity=Severity.CRITICAL if open_shell else None,
                 observation=f"service/{port}")
         check_banner(rec, port, "adb", info.banner, "The ADB device banner")
     elif port in MANAGEMENT_PORTS:
         rec.hit(specs.NET_DEBUG_PORT, f"{MANAGEMENT_PORTS[port]} port {port} is open "
                 f"({info.service}).", port=port, protocol=info.protocol,
-                severity=specs.Severity.MEDIUM, observation=f"service/{port}")
+                severity=Severity.MEDIUM, observation=f"service/{port}")
     if info.service == "rtsp":
         server = info.headers.get("server", "")
         if server:
@@ -93,7 +93,7 @@ async def analyse_ssh(session: ProbeSession, rec: ProbeRecorder, info: ServiceIn
 
     try:
         algs = await read_kexinit(session, info.port)
-    except (SshProbeError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, SshProbeError, OSError) as exc:
         rec.error(specs.NET_SSH_WEAK_ALGS, f"port {info.port}: {exc}")
         return
     ref = f"ssh/{info.port}/algorithms"
@@ -116,7 +116,7 @@ async def analyse_ssh(session: ProbeSession, rec: ProbeRecorder, info: ServiceIn
 
 
 def analyse_tls(session: ProbeSession, rec: ProbeRecorder, info: ServiceInfo) -> None:
-    from iotbaseline.probe.tls import LEGACY_VERSIONS, EXPIRY_WARNING_DAYS, key_too_short, scan_tls
+    from iotbaseline.probe.tls import EXPIRY_WARNING_DAYS, LEGACY_VERSIONS, key_too_short, scan_tls
 
     port = info.port
     with_http = info.service == "http"
@@ -139,7 +139,7 @@ def analyse_tls(session: ProbeSession, rec: ProbeRecorder, info: ServiceInfo) ->
     if legacy:
         rec.hit(specs.TLS_LEGACY_PROTOCOL, f"Port {port} accepts {', '.join(legacy)}.",
                 port=port, protocol="tls", observation=ref,
-                severity=specs.Severity.HIGH if any(v.startswith("SSL") for v in legacy)
+                severity=Severity.HIGH if any(v.startswith("SSL") for v in legacy)
                 else None)
     else:
         rec.passed(specs.TLS_LEGACY_PROTOCOL, f"only {', '.join(report.versions)} offered")
@@ -168,11 +168,11 @@ def analyse_tls(session: ProbeSession, rec: ProbeRecorder, info: ServiceInfo) ->
         rec.hit(specs.TLS_CERT_VALIDITY, f"The certificate on port {port} is "
                 + ("expired" if cert.get("expired") else "not yet valid")
                 + f" (valid {cert.get('not_before')} to {cert.get('not_after')}).",
-                port=port, protocol="tls", observation=ref, severity=specs.Severity.HIGH)
+                port=port, protocol="tls", observation=ref, severity=Severity.HIGH)
     elif int(cert.get("days_left", 9999)) < EXPIRY_WARNING_DAYS:
         rec.hit(specs.TLS_CERT_VALIDITY, f"The certificate on port {port} expires in "
                 f"{cert.get('days_left')} days ({cert.get('not_after')}).", port=port,
-                protocol="tls", observation=ref, severity=specs.Severity.LOW)
+                protocol="tls", observation=ref, severity=Severity.LOW)
     problems = []
     if cert.get("self_signed"):
         problems.append("it is self-signed")

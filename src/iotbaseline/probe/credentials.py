@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from iotbaseline.checks.base import redact
+from iotbaseline.model import Severity
 from iotbaseline.probe import specs
 from iotbaseline.probe.identify import ServiceInfo
 from iotbaseline.probe.lockout import measure_lockout
@@ -144,7 +145,7 @@ def _lockout(rec: ProbeRecorder, surface: LoginSurface, correct: tuple[str, str]
     if result.attempts and result.attempts[-1].accepted:
         rec.hit(specs.LOCKOUT_NONE, f"{surface.label} accepted a random wrong password.",
                 port=surface.port, protocol=surface.kind, observation=ref,
-                severity=specs.Severity.CRITICAL)
+                severity=Severity.CRITICAL)
     elif not result.protected:
         rec.hit(specs.LOCKOUT_NONE, f"{surface.label} took {len(result.attempts)} wrong "
                 "logins in a row with no delay, lock or rate limit, and still accepted the "

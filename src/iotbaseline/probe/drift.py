@@ -45,6 +45,11 @@ def predicted_services(path: Path) -> list[Prediction]:
     out: dict[str, Prediction] = {}
     for finding in data.get("findings") or []:
         check = str(finding.get("check", ""))
+        binary = str((finding.get("properties") or {}).get("binary") or "")
+        program_service = PROGRAM_SERVICE.get(binary.rsplit("/", 1)[-1])
+        if check == "IOTB-PRIV-001" and program_service:  # a root network daemon
+            out.setdefault(program_service, Prediction(program_service,
+                                                       f"{finding.get('id')} {binary}"))
         if check in CHECK_SERVICE and not _disabled(finding):
             where = finding.get("location", {}).get("path") or ""
             out.setdefault(CHECK_SERVICE[check],

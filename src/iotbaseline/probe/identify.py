@@ -78,7 +78,7 @@ async def _read_some(reader: asyncio.StreamReader, timeout: float, limit: int = 
             break
         try:
             chunk = await asyncio.wait_for(reader.read(limit - len(data)), left)
-        except (asyncio.TimeoutError, OSError):
+        except (TimeoutError, OSError):
             break
         if not chunk:
             break
@@ -93,7 +93,7 @@ async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     try:
         await asyncio.wait_for(writer.wait_closed(), 1.0)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+    except (TimeoutError, OSError, ssl.SSLError):
         pass
 
 
@@ -141,7 +141,7 @@ async def is_tls(session: ProbeSession, port: int) -> bool:
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(address, port, ssl=tls_context(), server_hostname=None),
             session.settings.timeout)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError, EOFError):
+    except (TimeoutError, OSError, ssl.SSLError, EOFError):
         return False
     await _close(writer)
     return True
@@ -193,7 +193,7 @@ def parse_adb(reply: bytes) -> dict[str, Any] | None:
     if len(reply) < 24:
         return None
     try:
-        command, arg0, arg1, length, _, _ = unpack(reply[:24])
+        command, _arg0, _arg1, length, _, _ = unpack(reply[:24])
     except Exception:  # noqa: BLE001 - malformed device data
         return None
     from adb_shell.adb_message import int_to_cmd
@@ -213,7 +213,7 @@ async def _try_http(session: ProbeSession, port: int, tls: bool, info: ServiceIn
     try:
         data = await request_text(session, port, http_request("GET", "/", session.url_host()),
                                   tls)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+    except (TimeoutError, OSError, ssl.SSLError):
         return False
     if data.startswith(b"HTTP/"):
         status, headers = parse_head(data)
@@ -231,7 +231,7 @@ async def _try_rtsp(session: ProbeSession, port: int, tls: bool, info: ServiceIn
     try:
         data = await request_text(session, port, http_request("OPTIONS", url, session.url_host(),
                                                               "RTSP/1.0"), tls)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+    except (TimeoutError, OSError, ssl.SSLError):
         return False
     if not data.startswith(b"RTSP/"):
         return False
@@ -246,7 +246,7 @@ async def _try_rtsp(session: ProbeSession, port: int, tls: bool, info: ServiceIn
 async def _try_adb(session: ProbeSession, port: int, info: ServiceInfo) -> bool:
     try:
         data = await request_text(session, port, adb_connect_message(), False)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     parsed = parse_adb(data)
     if parsed is None:
@@ -275,7 +275,7 @@ async def identify(session: ProbeSession, port: int) -> ServiceInfo:
     wait = 1.5 if port in (21, 22, 23, 2222, 2323) else 0.8
     try:
         greeting = await passive_banner(session, port, wait)
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         info.data["error"] = str(exc)
         return info
     found = classify_greeting(greeting)

@@ -229,7 +229,7 @@ class TelnetSurface:
         started = time.monotonic()
         try:
             accepted, detail = asyncio.run(self._dialogue(user, password))
-        except (OSError, asyncio.TimeoutError, EOFError) as exc:
+        except (TimeoutError, OSError, EOFError) as exc:
             return Attempt(False, True, time.monotonic() - started, f"telnet: {exc}"[:200])
         return Attempt(accepted, False, time.monotonic() - started, detail)
 
@@ -246,10 +246,10 @@ class TelnetSurface:
                                      timeout)
             if seen is None:
                 return False, "no login prompt"
-            writer.write(user + "\r\n")
+            writer.write(user + "\r\n")  # type: ignore[arg-type]  # unicode writer
             if await _read_until(reader, re.compile(r"(?i)password\s*:\s*$"), timeout) is None:
                 return False, "no password prompt"
-            writer.write(password + "\r\n")
+            writer.write(password + "\r\n")  # type: ignore[arg-type]
             after = await _read_until(reader, re.compile(
                 r"(?i)(login\s*:\s*$|incorrect|failed|denied|[#$>]\s*$)"), timeout) or ""
             if TELNET_FAIL.search(after) or re.search(r"(?i)login\s*:\s*$", after):
@@ -269,11 +269,11 @@ async def _read_until(reader: object, pattern: re.Pattern[str], timeout: float) 
             return None
         try:
             chunk = await asyncio.wait_for(reader.read(1024), left)  # type: ignore[attr-defined]
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         if not chunk:
             return text if pattern.search(text) else None
-        text += chunk
+        text += str(chunk)
         if pattern.search(text):
             return text
     return None

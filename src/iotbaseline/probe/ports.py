@@ -75,7 +75,7 @@ async def _probe_port(session: ProbeSession, port: int, sem: asyncio.Semaphore) 
             _, writer = await session.open_tcp(port)
         except (ConnectionRefusedError, ConnectionResetError):
             return PortState(port, "closed", loop.time() - started)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return PortState(port, "filtered", loop.time() - started)
         except OSError as exc:
             state = "closed" if exc.errno in (errno.ECONNREFUSED,) else "error"
@@ -83,7 +83,7 @@ async def _probe_port(session: ProbeSession, port: int, sem: asyncio.Semaphore) 
         writer.close()
         try:
             await asyncio.wait_for(writer.wait_closed(), 1.0)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass
         return PortState(port, "open", loop.time() - started)
 

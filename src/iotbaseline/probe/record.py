@@ -109,7 +109,7 @@ class ProbeRecorder:
         out: list[CheckOutcome] = []
         for spec in ALL_SPECS:
             state = self._state.get(spec.id, _CheckState())
-            base = dict(check=spec.id, title=spec.title, evidence=state.examined[:50])
+            base = {"check": spec.id, "title": spec.title, "evidence": state.examined[:50]}
             if state.hits:
                 out.append(CheckOutcome(
                     **base, status=OutcomeStatus.FAIL,  # type: ignore[arg-type]

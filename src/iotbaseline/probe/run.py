@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from iotbaseline.checks.base import CheckSpec
 from iotbaseline.model import ProbeResult
 from iotbaseline.probe import specs
 from iotbaseline.probe.analyse import (
@@ -43,7 +44,7 @@ def run_probe(target: str | ProbeTarget, settings: ProbeSettings,
     return asyncio.run(_run(resolved, settings, progress or (lambda _m: None)))
 
 
-async def _guarded(rec: ProbeRecorder, spec: specs.CheckSpec | None, what: str,
+async def _guarded(rec: ProbeRecorder, spec: CheckSpec | None, what: str,
                    coro: Any) -> Any:
     try:
         return await coro
@@ -71,16 +72,16 @@ async def _run(target: ProbeTarget, settings: ProbeSettings, progress: Progress)
 
     udp_answers = []
     if settings.udp:
-        services = settings.udp_services or UDP_SERVICES
-        progress(f"UDP services ({len(services)} probes)")
+        udp_list = settings.udp_services or UDP_SERVICES
+        progress(f"UDP services ({len(udp_list)} probes)")
         results = await asyncio.gather(*(
             _guarded(rec, specs.NET_OPEN_PORTS, f"UDP {port}/{kind}",
-                     probe_udp(session, port, kind)) for port, kind in services))
+                     probe_udp(session, port, kind)) for port, kind in udp_list))
         udp_answers = [a for a in results if a is not None]
         rec.observe("udp/services", "port",
-                    f"{len(udp_answers)} of {len(services)} UDP service probe(s) answered: "
+                    f"{len(udp_answers)} of {len(udp_list)} UDP service probe(s) answered: "
                     + (", ".join(f"{a.port}/{a.service}" for a in udp_answers) or "none"),
-                    protocol="udp", data={"asked": [list(s) for s in services],
+                    protocol="udp", data={"asked": [list(s) for s in udp_list],
                                           "answered": [a.port for a in udp_answers]},
                     specs=(specs.NET_SNMP_PUBLIC, specs.NET_UPNP, specs.NET_COAP_PLAIN))
     else:
@@ -200,8 +201,9 @@ async def _nmap(session: ProbeSession, rec: ProbeRecorder, ports: list[int],
         data={str(p): d for p, d in found.items()}, specs=(specs.NET_OPEN_PORTS,))
     from iotbaseline.probe.analyse import check_banner
 
+    already = {f.location.port for f in rec.findings() if f.check == specs.BANNER_VERSION.id}
     for port, detail in sorted(found.items()):
-        if detail.get("version"):
+        if detail.get("version") and port not in already:
             check_banner(rec, port, f"nmap-{detail.get('name')}",
                          f"{detail.get('product')}/{detail.get('version')}",
                          "nmap's version detection")

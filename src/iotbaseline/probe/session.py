@@ -152,7 +152,7 @@ class ProbeSession:
             transport.sendto(payload)
             try:
                 await asyncio.wait_for(asyncio.shield(done), timeout or self.settings.timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         finally:
             transport.close()

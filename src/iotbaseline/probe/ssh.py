@@ -45,7 +45,7 @@ def parse_kexinit(banner: str, payload: bytes) -> SshAlgorithms:
         raise SshProbeError("first packet is not KEXINIT")
     try:
         kex = SSH2_Kex.parse(OutputBuffer(), payload[1:])
-    except Exception as exc:  # noqa: BLE001 - malformed device data
+    except Exception as exc:
         raise SshProbeError(f"malformed KEXINIT: {exc}") from exc
     result = SshAlgorithms(
         banner=banner, kex=list(kex.kex_algorithms), host_key=list(kex.key_algorithms),

@@ -14,7 +14,7 @@ from iotbaseline.probe.session import ProbeSession
 EXPIRY_WARNING_DAYS = 30
 LEGACY_VERSIONS = ("SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1")
 _WEAK_SUITE = re.compile(r"NULL|EXPORT|anon|_RC4_|RC2|_DES_|DES40|3DES|DES_CBC|_MD5$|IDEA",
-                         re.I)
+                         re.IGNORECASE)
 
 
 @dataclass
@@ -121,6 +121,9 @@ def scan_tls(session: ProbeSession, port: int, with_http: bool) -> TlsReport:
                                  [:300])
             return report
         scan = result.scan_result
+        if scan is None:
+            report.errors.append("sslyze returned no scan result")
+            return report
         for command, version in commands.items():
             attempt = getattr(scan, command.value)
             if attempt.result is None:

@@ -135,6 +135,7 @@ class WebClient:
         self.base = f"{scheme}://{session.url_host()}:{port}"
         self.client = httpx.Client(base_url=self.base, verify=tls_context() if tls else False,
                                    follow_redirects=False, timeout=session.settings.timeout,
+                                   trust_env=False,  # never a proxy: the target only
                                    headers={"User-Agent": "iotbaseline-probe"})
 
     def close(self) -> None:

@@ -3,13 +3,14 @@ fix): verdicts that got worse or better, new and fixed findings, components adde
 re-versioned, CVEs introduced and fixed.
 
 Findings are matched by ``report.fingerprint.finding_key`` (check + place + message), never by
-their run-local ids. Verdicts are ordered FAIL < INCONCLUSIVE < PASS; a change to or from
+their run-local ids; a check's one location-less summary finding matches the other run's. Verdicts are ordered FAIL < INCONCLUSIVE < PASS; a change to or from
 NOT_APPLICABLE is a change of scope, listed apart and never counted as a regression.
 A regression is a verdict that got worse, a new finding, or a CVE introduced.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +18,7 @@ from iotbaseline.model import Assessment, Component, Finding, Severity, VerdictV
 from iotbaseline.report.fingerprint import SecretScrubber, finding_key, where
 from iotbaseline.vulns.versions import compare_versions
 
+AGGREGATE = "<summary of the check>"
 VERDICT_RANK = {VerdictValue.FAIL: 0, VerdictValue.INCONCLUSIVE: 1, VerdictValue.PASS: 2}
 
 ChangeKind = Literal["worse", "better", "scope"]
@@ -119,25 +121,29 @@ def _finding_change(f: Finding, scrub: SecretScrubber) -> FindingChange:
                          scrub(f.message), f.id)
 
 
+def _keys(findings: list[Finding], scrub: SecretScrubber) -> list[tuple[str, str, str]]:
+    """``finding_key`` per finding, except a check's single location-less finding (its summary,
+    e.g. "2 of 3 other ELF files…"), which matches the other run's summary whatever it says."""
+    placeless = Counter(f.check for f in findings if not where(f.location))
+    return [(f.check, "", AGGREGATE) if not where(f.location) and placeless[f.check] == 1
+            else finding_key(f, scrub) for f in findings]
+
+
 def _finding_changes(old: Assessment, new: Assessment, diff: AssessmentDiff) -> None:
     old_scrub, new_scrub = SecretScrubber(old.findings), SecretScrubber(new.findings)
-    # the scrubbers differ per run; compare with both runs' secrets redacted the same way
+    # compare with both runs' secrets redacted the same way
     both = SecretScrubber([*old.findings, *new.findings])
-    old_keys = {finding_key(f, both) for f in old.findings}
-    new_keys = {finding_key(f, both) for f in new.findings}
-    seen: set[tuple[str, str, str]] = set()
-    for f in new.findings:
-        key = finding_key(f, both)
-        if key not in old_keys and key not in seen:
-            seen.add(key)
-            diff.new_findings.append(_finding_change(f, new_scrub))
-    seen.clear()
-    for f in old.findings:
-        key = finding_key(f, both)
-        if key not in new_keys and key not in seen:
-            seen.add(key)
-            diff.fixed_findings.append(_finding_change(f, old_scrub))
-    order = lambda c: (-c.severity.rank, c.check, c.where, c.line or 0)  # noqa: E731
+    old_keys, new_keys = _keys(old.findings, both), _keys(new.findings, both)
+    for findings, keys, others, scrub, out in (
+        (new.findings, new_keys, set(old_keys), new_scrub, diff.new_findings),
+        (old.findings, old_keys, set(new_keys), old_scrub, diff.fixed_findings),
+    ):
+        seen: set[tuple[str, str, str]] = set()
+        for f, key in zip(findings, keys):
+            if key not in others and key not in seen:
+                seen.add(key)
+                out.append(_finding_change(f, scrub))
+    order = lambda c: (-c.severity.rank, c.check, c.where, c.line or 0)
     diff.new_findings.sort(key=order)
     diff.fixed_findings.sort(key=order)
 
@@ -182,7 +188,7 @@ def _cve_changes(old: Assessment, new: Assessment, diff: AssessmentDiff) -> None
         diff.notes.append("only one of the runs used a vulnerability database: "
                           "CVE changes partly reflect that, not the firmware")
     before, after = _cves(old), _cves(new)
-    order = lambda c: (not c.kev, -(c.score or 0.0), c.id)  # noqa: E731
+    order = lambda c: (not c.kev, -(c.score or 0.0), c.id)
     diff.cves_introduced = sorted((after[k] for k in after.keys() - before.keys()), key=order)
     diff.cves_fixed = sorted((before[k] for k in before.keys() - after.keys()), key=order)
 

@@ -30,8 +30,8 @@ def render_diff_text(diff: AssessmentDiff) -> str:
     lines = [
         f"old: {diff.old.name} ({diff.old.started or 'unknown date'})",
         f"new: {diff.new.name} ({diff.new.started or 'unknown date'})",
-        f"regressions: {'YES' if diff.regressions else 'none'} — {len(diff.worse)} verdicts worse, "
-        f"{len(diff.new_findings)} new findings, {len(diff.cves_introduced)} CVEs introduced",
+        (f"regressions: {'YES' if diff.regressions else 'none'} — {len(diff.worse)} verdicts worse, "
+         f"{len(diff.new_findings)} new findings, {len(diff.cves_introduced)} CVEs introduced"),
         "",
     ]
     sections: list[tuple[str, list[str]]] = [
@@ -66,7 +66,7 @@ def _plain(value: Any) -> Any:
 
 
 def diff_to_dict(diff: AssessmentDiff) -> dict[str, Any]:
-    data = _plain(diff)
+    data: dict[str, Any] = _plain(diff)
     data["schema"] = DIFF_SCHEMA
     data["regressions"] = diff.regressions
     return data
@@ -78,7 +78,7 @@ def render_diff_json(diff: AssessmentDiff) -> str:
 
 def render_diff_html(diff: AssessmentDiff) -> str:
     """A self-contained page (same styles as the report; autoescaped)."""
-    from iotbaseline.report.html import template_environment, inline_static
+    from iotbaseline.report.html import inline_static, template_environment
 
     template = template_environment().get_template("diff.html.j2")
     return template.render(d=diff, css=inline_static("report.css"))

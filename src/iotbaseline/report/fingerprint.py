@@ -3,7 +3,8 @@
 Finding ids (``IOTB-CRED-001#3``) are numbered per run, so two scans of two firmware releases
 cannot be compared by id. SARIF ``partialFingerprints`` and ``iotbaseline diff`` both need an
 identity that survives a re-scan: the check, the path inside the firmware (or the network
-endpoint) and the message with secrets replaced by their redacted form.
+endpoint) and the message with secrets replaced by their redacted form and ``file:line``
+references reduced to the file (lines shift when an unrelated line is added or removed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterable
 from iotbaseline.model import Finding, Location
 
 _SPACE = re.compile(r"\s+")
+# "path:12" inside a message: line numbers move with unrelated edits to the same file
+_PATH_LINE = re.compile(r"(/[^\s:()\[\]]+):\d+\b")
 
 
 def where(location: Location) -> str:
@@ -51,6 +54,7 @@ class SecretScrubber:
 def finding_key(finding: Finding, scrub: SecretScrubber | None = None) -> tuple[str, str, str]:
     """(check, where, normalised message): what makes two findings of two runs the same."""
     message = scrub(finding.message) if scrub else finding.message
+    message = _PATH_LINE.sub(r"\1:#", message)
     return finding.check, where(finding.location), _SPACE.sub(" ", message).strip()
 
 

@@ -39,8 +39,8 @@ def _header(view: ReportView) -> list[str]:
     lines += [f"- **{label}:** {md_text(value)}" for label, value in view.header]
     lines.append("")
     if view.vuln_db_missing:
-        lines += ["> **Warning — no vulnerability database was used:** components were NOT checked "
-                  "against known CVEs. Import data with `iotbaseline db import` and scan again.", ""]
+        lines += [("> **Warning — no vulnerability database was used:** components were NOT checked "
+                   "against known CVEs. Import data with `iotbaseline db import` and scan again."), ""]
     elif view.vuln_db_warning:
         lines += [f"> **Vulnerability data:** {md_text(view.vuln_db_warning)}", ""]
     return lines

@@ -182,7 +182,7 @@ def _vuln_result(c: Component, v: Vulnerability, severity: Severity, rules: _Rul
         location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": _uri(ev.path), "uriBaseId": BASE_ID}}}
     else:
         location = {"logicalLocations": [{"fullyQualifiedName": c.ref, "kind": "module"}]}
-    key = "\x1f".join((VULN_RULE, c.name.lower(), v.id))
+    key = f"{VULN_RULE}\x1f{c.name.lower()}\x1f{v.id}"
     return {
         "ruleId": VULN_RULE,
         "ruleIndex": rules.index(VULN_RULE),
@@ -270,9 +270,10 @@ def _utc(started: str | None) -> str | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_sarif(assessment: Assessment, catalogs: dict[str, Catalog]) -> str:
-    return json.dumps(build_sarif(assessment, catalogs), indent=2, ensure_ascii=False) + "\n"
+    # no indent: json's C encoder is only used without it (5x faster on thousands of results)
+    return json.dumps(build_sarif(assessment, catalogs), ensure_ascii=False) + "\n"

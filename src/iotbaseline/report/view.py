@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 from typing import Any
 
 from iotbaseline.catalog.model import Catalog, Requirement
@@ -277,7 +278,7 @@ def _catalog_view(catalog: Catalog, verdicts: dict[str, Verdict], finding_ids: s
 def _check_specs() -> dict[str, Any]:
     try:
         from iotbaseline.checks.registry import all_checks
-    except Exception:  # a broken check module must not stop the report
+    except Exception:  # noqa: BLE001 — a broken check module must not stop the report
         return {}
     return {c.spec.id: c.spec for c in all_checks()}
 
@@ -415,7 +416,7 @@ def _header(assessment: Assessment, catalogs: dict[str, Catalog]) -> list[tuple[
     if assessment.profile is None:
         rows.append(("Profile", "none (conditions inferred from the image where possible)"))
     else:
-        rows.append(("Profile", str(profile_path or "given")))
+        rows.append(("Profile", PurePath(str(profile_path)).name if profile_path else "given"))
     return rows
 
 

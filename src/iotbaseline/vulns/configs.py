@@ -31,9 +31,9 @@ class Truth(Enum):
     TRUE = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Subject:
-    """A component as the evaluator sees it."""
+    """A component as the evaluator sees it (hashed by identity: cheap in the memo cache)."""
 
     ref: str
     pairs: frozenset[tuple[str, str]]
@@ -80,6 +80,19 @@ class ConfigEvaluator:
     def __init__(self, subjects: list[Subject]) -> None:
         self.subjects = subjects
         self.has_os = any(s.is_os for s in subjects)
+        self.by_pair: dict[tuple[str, str], list[Subject]] = {}
+        for s in subjects:
+            for pair in s.pairs:
+                self.by_pair.setdefault(pair, []).append(s)
+
+    def _matching(self, m: CpeMatch) -> list[Subject]:
+        cpe = parse_cpe(m.criteria)
+        if cpe is None:
+            return []
+        candidates = self.by_pair.get((cpe.vendor, cpe.product))
+        if not candidates:
+            return []
+        return [s for s in candidates if subject_matches(m, s)]
 
     def evaluate(self, configurations: list[Configuration], subject: Subject) -> Evaluation:
         """The best evaluation over the CVE's configurations for ``subject``."""
@@ -104,20 +117,18 @@ class ConfigEvaluator:
     def _node(self, node: Node, subject: Subject, result: Evaluation) -> Truth:
         values: list[Truth] = []
         for m in node.cpeMatch:
+            matching = self._matching(m)
             if m.vulnerable:
-                hit = subject_matches(m, subject)
-                if hit and not node.negate:
+                if subject in matching and not node.negate:
                     result.matched.append(criterion_text(m))
-                values.append(Truth.TRUE if hit or any(
-                    subject_matches(m, s) for s in self.subjects if s is not subject)
-                    else Truth.FALSE)
+                values.append(Truth.TRUE if matching else Truth.FALSE)
             else:
-                values.append(self._platform(m, result))
+                values.append(self._platform(m, matching, result))
         truth = _combine((node.operator or "OR").upper(), values)
         return _negate(truth) if node.negate else truth
 
-    def _platform(self, m: CpeMatch, result: Evaluation) -> Truth:
-        if any(subject_matches(m, s) for s in self.subjects):
+    def _platform(self, m: CpeMatch, matching: list[Subject], result: Evaluation) -> Truth:
+        if matching:
             return Truth.TRUE
         cpe = parse_cpe(m.criteria)
         if cpe is not None and cpe.part == "o" and self.has_os:

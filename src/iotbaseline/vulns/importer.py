@@ -32,30 +32,25 @@ MAX_ERRORS = 50
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, worker start-up costs more than it saves
 IN_FLIGHT = 3  # decoded files waiting for the writer: bounds memory
 
-Prepared = tuple[str, str, list[nvd.Prepared], list[str]]  # kind, path, records, errors
+_EMPTY = nvd.Batch(pages=[], records=[])
+Prepared = tuple[str, Path, nvd.Batch, list[str]]  # kind, path, NVD records, errors
 
 
-def prepare_path(path: Path) -> tuple[str, Path, list[nvd.Prepared], list[str]]:
-    """Worker: read one file; decode NVD records into tuples. Other kinds go back undecoded."""
+def prepare_path(path: Path) -> Prepared:
+    """Worker: read one file; decode NVD records into a batch. Other kinds go back undecoded."""
     try:
         loaded = load(path)
     except VulnDataError as exc:
-        return "error", path, [], [str(exc)]
+        return "error", path, _EMPTY, [str(exc)]
     if loaded.kind == "nvd-feed":
         try:
             return "nvd", path, nvd.prepare_feed(loaded.data), []
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return "error", path, [], [f"{path}: not a valid NVD CVE API 2.0 file ({exc})"]
+            return "error", path, _EMPTY, [f"{path}: not a valid NVD CVE API 2.0 file ({exc})"]
     if loaded.kind == "nvd-lines":
-        records: list[nvd.Prepared] = []
-        errors: list[str] = []
-        for number, item in nvd.iter_lines(loaded.data):
-            if isinstance(item, str):
-                errors.append(f"{path}:{number}: {item}")
-            else:
-                records.append(item)
-        return "nvd", path, records, errors
-    return loaded.kind, path, [], []
+        batch, errors = nvd.prepare_lines(loaded.data)
+        return "nvd", path, batch, [f"{path}:{e.removeprefix('line ')}" for e in errors]
+    return loaded.kind, path, _EMPTY, []
 
 
 class _InlineExecutor(Executor):
@@ -119,6 +114,7 @@ class Importer:
         self._products = {(v, p): pid for pid, v, p in c.execute(
             "SELECT pid, vendor, product FROM products")}
         self._next_rid = (c.execute("SELECT MAX(rid) FROM vulns").fetchone()[0] or 0) + 1
+        self._next_page = (c.execute("SELECT MAX(page) FROM pages").fetchone()[0] or 0) + 1
         if self._bulk:
             for name in INDEX_NAMES:
                 c.execute(f"DROP INDEX IF EXISTS {name}")
@@ -141,6 +137,8 @@ class Importer:
                               ((r,) for r in self._stale))
                 for table in ("cpe_index", "osv_package", "osv_purl"):
                     c.execute(f"DELETE FROM {table} WHERE rid IN (SELECT rid FROM temp.stale)")
+                # pages whose every record was replaced
+                c.execute("DELETE FROM pages WHERE page NOT IN (SELECT DISTINCT page FROM vulns)")
             for statement in INDEXES:
                 c.execute(statement)
             now = utc_now_text()
@@ -161,7 +159,7 @@ class Importer:
         """Import files in the given order; decoding runs ahead in workers, a few files deep."""
         pending = list(paths)
         executor = _executor(pending)
-        queue: deque[Future[tuple[str, Path, list[nvd.Prepared], list[str]]]] = deque()
+        queue: deque[Future[Prepared]] = deque()
         try:
             position = 0
             while position < len(pending) or queue:
@@ -177,7 +175,7 @@ class Importer:
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _import_prepared(self, kind: str, path: Path, records: list[nvd.Prepared],
+    def _import_prepared(self, kind: str, path: Path, records: nvd.Batch,
                          bad_lines: int) -> None:
         before = (self.stats.new, self.stats.updated, self.stats.unchanged, self.stats.skipped)
         if kind == "nvd":
@@ -238,22 +236,30 @@ class Importer:
             self._new_products.append((pid, vendor, product))
         return pid
 
-    def add_nvd(self, records: Iterable[nvd.Prepared]) -> None:
+    def _pages(self, batch: nvd.Batch) -> int:
+        """Write a batch's pages; return the page number of its first page."""
+        first = self._next_page
+        self.conn.executemany("INSERT INTO pages(page, data) VALUES (?, ?)",
+                              ((first + i, data) for i, data in enumerate(batch.pages)))
+        self._next_page += len(batch.pages)
+        return first
+
+    def add_nvd(self, batch: nvd.Batch) -> None:
         """Write prepared NVD records (from files or from the API client)."""
         vuln_rows: list[tuple[Any, ...]] = []
         index_rows: list[tuple[Any, ...]] = []
-        count = 0
         admit, pid_of = self._admit, self._pid
-        for vid, lm, published, status, blob, entries in records:
-            count += 1
+        first = self._pages(batch)
+        for vid, lm, published, status, page, off, size, entries in batch.records:
             rid = admit("nvd", vid, lm)
             if rid is None:
                 continue
-            vuln_rows.append((rid, vid, "nvd", published, lm, status, blob, None, None))
+            vuln_rows.append((rid, vid, "nvd", published, lm, status, first + page, off, size,
+                              None, None))
             if status != "Rejected":
                 for vendor, product, versions, ranges in entries:
                     index_rows.append((pid_of(vendor, product), rid, versions, ranges))
-        self._count("nvd", count)
+        self._count("nvd", len(batch.records))
         self._write(vuln_rows)
         self.conn.executemany(
             "INSERT INTO cpe_index(pid, rid, versions, ranges) VALUES (?,?,?,?)", index_rows)
@@ -270,8 +276,8 @@ class Importer:
                                   self._new_products)
             self._new_products = []
         self.conn.executemany(
-            "INSERT INTO vulns(rid, id, source, published, last_modified, status, data, aliases, "
-            "affected) VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO vulns(rid, id, source, published, last_modified, status, page, off, len, "
+            "aliases, affected) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             vuln_rows)
 
     def _count(self, source: str, count: int) -> None:
@@ -279,9 +285,7 @@ class Importer:
         self._sources_touched.add(source)
 
     def add_osv(self, records: Iterable[dict[str, Any]]) -> None:
-        vuln_rows: list[tuple[Any, ...]] = []
-        packages: list[tuple[str, str, int]] = []
-        purls: list[tuple[str, int]] = []
+        admitted: list[tuple[int, osv.OsvRow]] = []
         count = 0
         for record in records:
             count += 1
@@ -291,12 +295,19 @@ class Importer:
                 continue
             row = osv.row_from_osv(record)
             rid = self._admit("osv", row.id, row.last_modified)
-            if rid is None:
-                continue
-            blob = nvd.store_record(row.descriptions, row.metrics, row.weaknesses, row.refs)
+            if rid is not None:
+                admitted.append((rid, row))
+        batch = nvd.pack((row.id, "", "", "", nvd.encode_record(
+            row.descriptions, row.metrics, row.weaknesses, row.refs), []) for _, row in admitted)
+        first = self._pages(batch)
+        vuln_rows: list[tuple[Any, ...]] = []
+        packages: list[tuple[str, str, int]] = []
+        purls: list[tuple[str, int]] = []
+        for (rid, row), (_, _, _, _, page, off, size, _) in zip(admitted, batch.records,
+                                                                strict=True):
             vuln_rows.append((rid, row.id, "osv", row.published, row.last_modified,
-                              "Withdrawn" if row.withdrawn else "", blob, row.aliases,
-                              row.affected))
+                              "Withdrawn" if row.withdrawn else "", first + page, off, size,
+                              row.aliases, row.affected))
             if not row.withdrawn:
                 packages.extend((eco, name, rid) for eco, name in row.packages)
                 purls.extend((p, rid) for p in row.purls)

@@ -46,7 +46,7 @@ def _in_any(version: str, ranges: bytes) -> bool:
 def _candidates(db: VulnDatabase, subject: Subject) -> list[int]:
     if not subject.pairs or not subject.version:
         return []
-    key = f" {match_key(subject.version)} "
+    key = match_key(subject.version)
     pids = []
     for vendor, product in subject.pairs:
         row = db.conn.execute("SELECT pid FROM products WHERE vendor=? AND product=?",
@@ -61,9 +61,25 @@ def _candidates(db: VulnDatabase, subject: Subject) -> list[int]:
             f"SELECT rid, versions, ranges FROM cpe_index WHERE pid IN ({marks})", pids):
         if rid in rids:
             continue
-        if (versions and key in versions) or (ranges and _in_any(subject.version, ranges)):
+        if (versions and any(match_key(v) == key for v in versions.split())) or (
+                ranges and _in_any(subject.version, ranges)):
             rids[rid] = None
     return list(rids)
+
+
+class _Pages:
+    """Inflated record pages, read once per match run."""
+
+    def __init__(self, db: VulnDatabase) -> None:
+        self.db = db
+        self.cache: dict[int, bytes] = {}
+
+    def record(self, page: int, off: int, size: int) -> nvd.StoredRecord:
+        data = self.cache.get(page)
+        if data is None:
+            row = self.db.conn.execute("SELECT data FROM pages WHERE page=?", (page,)).fetchone()
+            data = self.cache[page] = nvd.decompress(row[0]) if row else b""
+        return nvd.decode_record(data[off:off + size])
 
 
 def _fetch(db: VulnDatabase, rids: Iterable[int]) -> list[tuple[Any, ...]]:
@@ -73,8 +89,8 @@ def _fetch(db: VulnDatabase, rids: Iterable[int]) -> list[tuple[Any, ...]]:
         chunk = rids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         rows += db.conn.execute(
-            "SELECT rid, id, source, published, last_modified, status, data, aliases, affected "
-            f"FROM vulns WHERE rid IN ({marks})", chunk).fetchall()
+            "SELECT rid, id, source, published, last_modified, status, page, off, len, aliases, "
+            f"affected FROM vulns WHERE rid IN ({marks}) ORDER BY page", chunk).fetchall()
     return rows
 
 
@@ -111,14 +127,14 @@ def _kev_ids(db: VulnDatabase, ids: list[str]) -> set[str]:
     return found
 
 
-def _nvd_matches(db: VulnDatabase, evaluator: ConfigEvaluator, subject: Subject,
+def _nvd_matches(db: VulnDatabase, pages: _Pages, evaluator: ConfigEvaluator, subject: Subject,
                  kernel_config: set[str] | None) -> list[Vulnerability]:
     found: list[Vulnerability] = []
-    for rid, vid, source, published, modified, status, blob, _aliases, _aff in _fetch(
+    for _rid, vid, source, published, modified, status, page, off, size, _al, _af in _fetch(
             db, _candidates(db, subject)):
         if source != "nvd" or status == "Rejected":
             continue
-        record = nvd.load_record(blob)
+        record = pages.record(page, off, size)
         result = evaluator.evaluate(record.configurations, subject)
         if result.truth is Truth.FALSE or not result.matched:
             continue
@@ -139,7 +155,7 @@ def _nvd_matches(db: VulnDatabase, evaluator: ConfigEvaluator, subject: Subject,
     return found
 
 
-def _osv_matches(db: VulnDatabase, component: Component, subject: Subject,
+def _osv_matches(db: VulnDatabase, pages: _Pages, component: Component, subject: Subject,
                  known_ids: set[str]) -> list[Vulnerability]:
     if not subject.version:
         return []
@@ -151,8 +167,8 @@ def _osv_matches(db: VulnDatabase, component: Component, subject: Subject,
         rids |= {r[0] for r in db.conn.execute("SELECT rid FROM osv_purl WHERE purl=?",
                                                (purl_base(component.purl),))}
     found: list[Vulnerability] = []
-    for _rid, vid, _source, published, modified, status, blob, aliases, affected in _fetch(
-            db, sorted(rids)):
+    for _rid, vid, _source, published, modified, status, page, off, size, aliases, affected in (
+            _fetch(db, sorted(rids))):
         if status == "Withdrawn":
             continue
         alias_ids = [str(a) for a in msgspec.json.decode(aliases or b"[]")]
@@ -164,7 +180,7 @@ def _osv_matches(db: VulnDatabase, component: Component, subject: Subject,
         if why is None:
             continue
         shown_id = cves[0] if len(cves) == 1 and not vid.startswith("CVE-") else vid
-        record = nvd.load_record(blob)
+        record = pages.record(page, off, size)
         vuln, _ = _vulnerability(shown_id, f"osv:{vid}", published, modified, record,
                                  f"{why} (component {subject.version})", kev=False)
         known_ids.add(shown_id)
@@ -183,6 +199,7 @@ def match_components(components: list[Component], db: VulnDatabase,
     version or without any known identity are returned unchanged, with a note."""
     subjects = [_subject(c) for c in components]
     evaluator = ConfigEvaluator(subjects)
+    pages = _Pages(db)
     out: list[Component] = []
     for component, subject in zip(components, subjects, strict=True):
         notes = list(component.notes)
@@ -190,9 +207,9 @@ def match_components(components: list[Component], db: VulnDatabase,
             notes.append("not matched against vulnerability data: no version known")
             out.append(component.model_copy(update={"notes": notes, "vulnerabilities": []}))
             continue
-        vulns = _nvd_matches(db, evaluator, subject, kernel_config)
+        vulns = _nvd_matches(db, pages, evaluator, subject, kernel_config)
         known = {v.id for v in vulns}
-        vulns += _osv_matches(db, component, subject, known)
+        vulns += _osv_matches(db, pages, component, subject, known)
         kev = _kev_ids(db, [v.id for v in vulns])
         for v in vulns:
             v.kev = v.id in kev

@@ -30,11 +30,14 @@ MIGRATIONS: dict[int, str] = {
         published TEXT,
         last_modified TEXT,
         status TEXT,
-        data BLOB NOT NULL,              -- deflated JSON [descriptions, metrics, weaknesses,
-                                         --   references, configurations] in NVD's shapes
+        page INTEGER NOT NULL,           -- the record is pages.data[off:off+len] once inflated:
+        off INTEGER NOT NULL,            --   JSON [descriptions, metrics, weaknesses,
+        len INTEGER NOT NULL,            --   references, configurations] in NVD's shapes
         aliases BLOB,                    -- OSV: JSON [id]
         affected BLOB                    -- OSV: the "affected" array, JSON
     );
+    -- deflated pages of consecutive records (compressing small records one by one is slow)
+    CREATE TABLE pages(page INTEGER PRIMARY KEY, data BLOB NOT NULL);
     -- every (vendor, product) a CVE names as vulnerable; looked up by pid
     CREATE TABLE products(
         pid INTEGER PRIMARY KEY, vendor TEXT NOT NULL, product TEXT NOT NULL,
@@ -43,7 +46,7 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE cpe_index(
         pid INTEGER NOT NULL,
         rid INTEGER NOT NULL,
-        versions TEXT NOT NULL,          -- " key key " exact version match keys, or ''
+        versions TEXT NOT NULL,          -- "v1 v2" exact versions (version[-update]), or ''
         ranges BLOB NOT NULL             -- JSON [[start_incl, start_excl, end_incl, end_excl]] or ''
     );
     CREATE TABLE osv_package(ecosystem TEXT NOT NULL, name TEXT NOT NULL, rid INTEGER NOT NULL);

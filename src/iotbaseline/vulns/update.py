@@ -182,12 +182,12 @@ def update_nvd(db: VulnDatabase, *, api_key: str | None = None, since: datetime 
             raise UpdateError(f"NVD answered something that is not a CVE API 2.0 page ({exc})") from exc
         with Importer(db) as importer:
             importer.add_nvd(records)
-            cursor["index"] += per_page if per_page else len(records)
+            cursor["index"] += per_page if per_page else len(records.records)
             _save_cursor(db, cursor)
         stats.add(importer.stats)
         log(f"NVD: {min(cursor['index'], total)}/{total} in window "
             f"{cursor['start'] or 'all'} … {cursor['end']}")
-        if cursor["index"] < total and records:
+        if cursor["index"] < total and records.records:
             continue
         # window done: next window or finished
         window_end = datetime.fromisoformat(cursor["end"])
