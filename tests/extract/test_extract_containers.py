@@ -191,3 +191,56 @@ def test_tplink_handlers_in_unblob(rootdir: Path, tmp_path: Path, version: int) 
     result = extract_image(image, tmp_path / "work")
     _assert_root(result)
     assert f"iotb_tplink_v{version}" in [c.kind for c in result.chunks]
+
+
+def _hwnp(items: list[tuple[str, bytes]]) -> bytes:
+    """Packet per the HWNP layout documented by HuaweiFirmwareTool: 36-byte header, product
+    list, 360-byte item records (index, crc, data offset, data size, path[256],
+    section[16], version[64], policy, reserved), then the data."""
+    products = b"COMMON|TEST|\0".ljust(64, b"\0")
+    table = 36 + len(products)
+    offset = table + 360 * len(items)
+    records, blobs = b"", b""
+    for index, (name, data) in enumerate(items):
+        record = struct.pack("<IIII", index, 0, offset + len(blobs), len(data))
+        record += name.encode().ljust(256, b"\0") + b"KERNEL".ljust(16, b"\0")
+        record += b"V1".ljust(64, b"\0") + struct.pack("<II", 0, 0)
+        records += record
+        blobs += data
+    header = b"HWNP" + struct.pack("<IIIIIBBHI", len(blobs), 0, table + len(records), 0,
+                                   len(items), 0, 0, len(products), 360) + b"\0" * 4
+    return header + products + records + blobs
+
+
+@pytest.mark.parametrize("rootfs_kind", ["squashfs", "cpio"])
+def test_huawei_hwnp_packet(rootdir: Path, tmp_path: Path, rootfs_kind: str) -> None:
+    rootfs = (_squashfs(rootdir, tmp_path) if rootfs_kind == "squashfs"
+              else _ramdisk(rootdir, tmp_path).read_bytes())
+    image = tmp_path / "hwnp.bin"
+    image.write_bytes(_hwnp([("file:/var/UpgradeCheck.xml", b"<upgradecheck/>\n"),
+                             ("flash:kernel", gzip.compress(b"Linux version 3.10")),
+                             ("flash:rootfs", rootfs)]))
+    result = extract_image(image, tmp_path / "work")
+    _assert_root(result)
+    if rootfs_kind == "squashfs":
+        assert "Huawei HWNP upgrade packet (3 items" in result.roots[0].provenance[1]
+    else:
+        assert "iotb_huawei_hwnp" in [c.kind for c in result.chunks]
+
+
+def test_ab_image_keeps_both_roots(rootdir: Path, tmp_path: Path) -> None:
+    first = _squashfs(rootdir, tmp_path)
+    (rootdir / "etc" / "slot").write_text("b\n")
+    try:
+        second = _squashfs(rootdir, tmp_path)
+    finally:
+        (rootdir / "etc" / "slot").unlink()
+    pad = b"\xff" * (-len(first) % 65536)
+    image = tmp_path / "ab.bin"
+    image.write_bytes(first + pad + second)
+    result = extract_image(image, tmp_path / "work")
+    assert sorted(r.label for r in result.roots) == ["rootfs", "rootfs_b"]
+    slots = {(Path(r.path) / "etc" / "slot").exists() for r in result.roots}
+    assert slots == {True, False}
+    offsets = {r.provenance[-1].split(":")[0] for r in result.roots}
+    assert offsets == {"image offset 0x0", f"image offset {len(first) + len(pad):#x}"}

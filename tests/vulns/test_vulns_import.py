@@ -21,7 +21,8 @@ DROPBEAR = Component(
 
 
 def _records(nvd_dir: Path, wanted: set[str]) -> list[dict[str, Any]]:
-    out = [json.loads(line) for line in gzip.open(nvd_dir / "embedded-cves.jsonl.gz")]
+    with gzip.open(nvd_dir / "embedded-cves.jsonl.gz") as fh:
+        out = [json.loads(line) for line in fh]
     return [r for r in out if r["cve"]["id"] in wanted]
 
 

@@ -106,10 +106,11 @@ KERNEL_CVES = ("CVE-2008-3526", "CVE-2009-1242", "CVE-2010-2240", "CVE-2006-6106
 @pytest.fixture(scope="module")
 def kernel_records(nvd_dir: Path) -> dict[str, dict[str, object]]:
     out = {}
-    for line in gzip.open(nvd_dir / "linux-kernel-cves.jsonl.gz"):
-        record = json.loads(line)
-        if record["cve"]["id"] in KERNEL_CVES:
-            out[record["cve"]["id"]] = record
+    with gzip.open(nvd_dir / "linux-kernel-cves.jsonl.gz") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record["cve"]["id"] in KERNEL_CVES:
+                out[record["cve"]["id"]] = record
     assert set(out) == set(KERNEL_CVES)
     return out
 

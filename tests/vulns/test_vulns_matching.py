@@ -40,8 +40,8 @@ def comp(name: str, vendor: str, product: str, version: str, part: str = "a",
 @pytest.fixture(scope="module")
 def db(nvd_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> VulnDatabase:
     wanted = set(RECORDS)
-    lines = [line for line in gzip.open(nvd_dir / "embedded-cves.jsonl.gz")
-             if json.loads(line)["cve"]["id"] in wanted]
+    with gzip.open(nvd_dir / "embedded-cves.jsonl.gz") as fh:
+        lines = [line for line in fh if json.loads(line)["cve"]["id"] in wanted]
     assert len(lines) == len(RECORDS)
     folder = tmp_path_factory.mktemp("matching")
     data = folder / "records.jsonl"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import threading
 import urllib.parse
@@ -57,8 +58,8 @@ class Recorded:
     def nvd_page(self, query: dict[str, str]) -> bytes:
         chosen = self.records
         if "lastModStartDate" in query:
-            start = datetime.fromisoformat(query["lastModStartDate"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(query["lastModEndDate"].replace("Z", "+00:00"))
+            start = datetime.fromisoformat(query["lastModStartDate"])
+            end = datetime.fromisoformat(query["lastModEndDate"])
             assert end - start <= timedelta(days=120), "NVD refuses windows over 120 days"
             chosen = [r for r in chosen if start <= _modified(r) <= end]
         index, size = int(query["startIndex"]), int(query["resultsPerPage"])
@@ -75,13 +76,14 @@ def _modified(record: dict[str, Any]) -> datetime:
 
 @pytest.fixture
 def server(nvd_dir: Path) -> Iterator[tuple[str, Recorded]]:
-    records = [json.loads(line) for line in gzip.open(nvd_dir / "embedded-cves.jsonl.gz")]
+    with gzip.open(nvd_dir / "embedded-cves.jsonl.gz") as fh:
+        records = [json.loads(line) for line in fh]
     records = [r for r in records if "dropbear" in json.dumps(r["cve"]["configurations"])]
     records.sort(key=lambda r: r["cve"]["lastModified"])
     recorded = Recorded(records)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             url = urllib.parse.urlsplit(self.path)
             query = dict(urllib.parse.parse_qsl(url.query))
             recorded.requests.append({"path": url.path, "query": query,
@@ -204,7 +206,7 @@ def test_incremental_windows_by_last_modified(server: tuple[str, Recorded], db: 
     windows = [(r["query"]["lastModStartDate"], r["query"]["lastModEndDate"]) for r in recorded.requests]
     assert len(windows) == 3  # 300 days in windows of at most 120
     assert windows[0][0].startswith(since.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))  # contiguous
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))  # contiguous
     assert windows[-1][1].startswith(NOW.strftime("%Y-%m-%dT%H:%M:%S"))
     # next run starts where this one ended
     recorded.requests.clear()

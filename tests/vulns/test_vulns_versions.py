@@ -4,6 +4,8 @@ OpenSSH pN, pre-releases)."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,7 +34,7 @@ ORDERED = [
 
 @pytest.mark.parametrize("series", ORDERED)
 def test_release_series_are_in_order(series: list[str]) -> None:
-    for older, newer in zip(series, series[1:]):
+    for older, newer in itertools.pairwise(series):
         assert compare_versions(older, newer) == -1, (older, newer)
         assert compare_versions(newer, older) == 1, (newer, older)
 

@@ -28,7 +28,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
         else:
             result = run_scan(source, options, progress=lambda s: print(f"iotbaseline: {s}…", file=sys.stderr))  # type: ignore[arg-type]
     except InputError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         return EXIT_USAGE
     except Exception:
         log = Path(tempfile.gettempdir()) / "iotbaseline-debug.log"
@@ -37,7 +37,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
         return EXIT_INTERNAL
     print_summary(result)
     if result.input_problem:
-        err_console.print(f"[red]error:[/] {result.input_problem} (partial report written)")
+        err_console.print(f"[red]error:[/] {result.input_problem} (partial report written)", soft_wrap=True)
         return EXIT_USAGE
     if fail_on and threshold_reached(result.assessment, fail_on):
         err_console.print(f"[yellow]--fail-on {fail_on}: threshold reached[/]")

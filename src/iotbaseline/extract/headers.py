@@ -3,7 +3,7 @@
 Each parser looks at the start of a buffer and returns the header's parts (name, start,
 end) with a description for provenance, or None. Offsets are checked against the buffer,
 never trusted. Layouts: TP-Link v1/v2 (OpenWrt's mktplinkfw), U-Boot legacy uImage, and
-Broadcom TRX (also carved by unblob), D-Link/Alpha wrgg03, Android boot images and U-Boot FIT.
+Broadcom TRX (also carved by unblob), D-Link/Alpha wrgg03, Android boot images, U-Boot FIT and Huawei HWNP packets.
 """
 
 from __future__ import annotations
@@ -175,6 +175,35 @@ def parse_fit(buf: bytes) -> Header | None:
     return header
 
 
+HWNP_HEADER = 36
+HWNP_ITEM_MIN = 360
+
+
+def parse_hwnp(buf: bytes) -> Header | None:
+    """Huawei "HWNP" upgrade packet (little-endian): header, product list, then item
+    records (index, CRC, data offset, data size, item path like "flash:kernel", section,
+    version, policy) pointing at the payloads."""
+    if len(buf) < HWNP_HEADER or buf[:4] != b"HWNP":
+        return None
+    _raw_size, _crc, _hdr_size, _hcrc, count, _u1, _u2, plist_size, item_size = struct.unpack_from(
+        "<IIIIIBBHI", buf, 4)
+    if not 0 < count <= 1024 or item_size < HWNP_ITEM_MIN or item_size > 4096:
+        return None
+    table = HWNP_HEADER + plist_size
+    if table + count * item_size > len(buf):
+        return None
+    products = _text(buf[HWNP_HEADER:table])[:60]
+    header = Header("hwnp", table + count * item_size,
+                    f"Huawei HWNP upgrade packet ({count} items; products {products})")
+    for i in range(count):
+        base = table + i * item_size
+        _index, _icrc, offset, size = struct.unpack_from("<IIII", buf, base)
+        name = _text(buf[base + 16 : base + 272]) or f"item-{i}"
+        if size and header.size <= offset and offset + size <= len(buf):
+            header.parts.append((name.replace(":", "_").replace("/", "_"), offset, offset + size))
+    return header if header.parts else None
+
+
 UIMAGE_COMPRESSION = {0: "none", 1: "gzip", 2: "bzip2", 3: "lzma", 4: "lzo", 5: "lz4", 6: "zstd"}
 
 
@@ -221,4 +250,5 @@ PARSERS = {
     "wrgg": parse_wrgg,
     "android-boot": parse_android_boot,
     "fit": parse_fit,
+    "hwnp": parse_hwnp,
 }

@@ -202,7 +202,8 @@ def _unblob(source: Path, work_dir: Path, limits: Limits, result: ExtractionResu
 
 
 # ---- roots ------------------------------------------------------------------------------
-def _provenance(base: list[str], tree: Tree, root: Path) -> list[str]:
+def _provenance(base: list[str], tree: Tree, root: Path, whole: dict[str, str]) -> list[str]:
+    """Image → containers → filesystem, from unblob's directory names and our chunks."""
     chain = list(base)
     for part in root.relative_to(tree.path).parts:
         match = _CHUNK_DIR.match(part)
@@ -210,7 +211,8 @@ def _provenance(base: list[str], tree: Tree, root: Path) -> list[str]:
             start, end, handler = int(match[1]), int(match[2]), match[3]
             chain.append(f"offset {start:#x}-{end:#x}: {handler}")
         elif part.endswith("_extract"):
-            chain.append(f"{part[: -len('_extract')]}: extracted")
+            name = part[: -len("_extract")]
+            chain.append(f"{name}: {whole.get(name, 'extracted')}")
         else:
             chain.append(part)
     return chain
@@ -223,8 +225,9 @@ def _select_roots(trees: list[Tree], work_dir: Path, result: ExtractionResult) -
             candidates += [(path, score, tree) for path, score in find_roots(tree.path)]
     candidates.sort(key=lambda item: (-item[1], str(item[0])))
     labels = label_roots(len(candidates))
+    whole = {Path(c.parent).name: c.kind for c in result.chunks if c.parent and c.start == 0}
     for label, (path, score, tree) in zip(labels, candidates, strict=False):
-        provenance = _provenance(tree.provenance, tree, path)
+        provenance = _provenance(tree.provenance, tree, path, whole)
         result.roots.append(RootFilesystem(label=label, path=str(path), score=score,
                                            provenance=provenance))
         manifest = tree.manifest or ModeManifest()

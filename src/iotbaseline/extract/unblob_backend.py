@@ -78,10 +78,15 @@ def run_unblob(source: Path, work_dir: Path, limits: Limits, input_size: int,
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     byte_bound, byte_name = limits.byte_budget(input_size)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "iotbaseline.extract.unblob_worker", json.dumps(spec)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "iotbaseline.extract.unblob_worker", json.dumps(spec)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        )
+    except OSError as exc:
+        run.errors.append(ExtractionError(stage="carve", path=source.name,
+                                          message=f"unblob worker could not start: {exc}"))
+        return run
     interval = POLL_MIN_S
     stopped: str | None = None
     while proc.poll() is None:

@@ -18,9 +18,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from unblob.extractors import Command
 from unblob.file_utils import File, InvalidInputFormat
 from unblob.handlers import BUILTIN_HANDLERS
-from unblob.extractors import Command
 from unblob.handlers.archive import sevenzip as unblob_7z
 from unblob.handlers.archive import tar as unblob_tar
 from unblob.handlers.archive import zip as unblob_zip
@@ -125,7 +125,7 @@ class SevenZipExactLinks(Command):
         super().__init__("7z", "x", *options, "-snld", "-y", "{inpath}", "-o{outdir}")
 
     def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
-        result = super().extract(inpath, outdir)
+        result: ExtractResult | None = super().extract(inpath, outdir)
         prefix = str(outdir.resolve()) + "/"
         for base, dirs, files in os.walk(outdir):
             for name in dirs + files:
@@ -287,6 +287,16 @@ class FITHandler(_HeaderHandler):
                "ramdisk, device trees (inline or external data)", "DENX")
 
 
+class HuaweiHWNPHandler(_HeaderHandler):
+    NAME = "iotb_huawei_hwnp"
+    PARSER = "hwnp"
+    PATTERNS: list[Pattern] = [HexString("48 57 4e 50")]  # noqa: RUF012
+    EXTRACTOR = _PartsExtractor("hwnp")
+    DOC = _doc("Huawei HWNP upgrade packet", "HWNP header, product list and item table "
+               "(path, section, version, data offset and size) of Huawei ONT/router upgrades",
+               "Huawei")
+
+
 _SQUASHFS = {
     getattr(unblob_squashfs, name)
     for name in dir(unblob_squashfs)
@@ -297,7 +307,8 @@ _SQUASHFS = {
 def build_handlers() -> Handlers:
     """unblob's handlers with ours: SquashFS swapped, vendor containers added."""
     ours: list[type[Handler[Any]]] = [TPLinkV1Handler, TPLinkV2Handler, UImageHandler,
-                                      WrggHandler, AndroidBootHandler, FITHandler]
+                                      WrggHandler, AndroidBootHandler, FITHandler,
+                                      HuaweiHWNPHandler]
     for handler in BUILTIN_HANDLERS:
         if handler in _SQUASHFS:
             handler = _with_extractor(handler, PySquashfsExtractor())

@@ -99,9 +99,9 @@ class ConfigEvaluator:
         best = Evaluation()
         for configuration in configurations:
             result = self._configuration(configuration, subject)
-            if result.matched and result.truth is not Truth.FALSE:
-                if best.truth is Truth.FALSE or result.truth.value > best.truth.value:
-                    best = result
+            if result.matched and result.truth is not Truth.FALSE and (
+                    best.truth is Truth.FALSE or result.truth.value > best.truth.value):
+                best = result
         return best
 
     def _configuration(self, configuration: Configuration, subject: Subject) -> Evaluation:

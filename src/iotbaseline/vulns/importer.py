@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import msgspec
 
@@ -60,7 +60,7 @@ class _InlineExecutor(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
             future.set_exception(exc)
         return future
 
@@ -97,7 +97,7 @@ class Importer:
         self._sources_touched: set[str] = set()
 
     # ---- transaction --------------------------------------------------------------------
-    def __enter__(self) -> Importer:
+    def __enter__(self) -> Self:
         c = self.conn
         self._bulk = c.execute("SELECT COUNT(*) FROM vulns").fetchone()[0] == 0
         if self._bulk:

@@ -14,6 +14,7 @@ import gzip
 import lzma
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -74,7 +75,8 @@ def _payloads(blob: bytes) -> list[bytes]:
     if blob[:4] == b"\x27\x05\x19\x56" and len(blob) > 64:
         comp = blob[31]
         body = blob[64:]
-        maker = {1: lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+        maker: Callable[[], object] | None = {
+                 1: lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
                  2: bz2.BZ2Decompressor,
                  3: lambda: lzma.LZMADecompressor(format=lzma.FORMAT_ALONE),
                  5: lambda: lzma.LZMADecompressor(format=lzma.FORMAT_XZ)}.get(comp)

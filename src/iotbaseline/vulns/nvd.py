@@ -20,13 +20,17 @@ from iotbaseline.vulns.cpe import parse_cpe
 
 try:
     from isal.isal_zlib import compress as _compress
-    from isal.isal_zlib import decompress
+    from isal.isal_zlib import decompress as _decompress
 except ImportError:  # pragma: no cover - isal is a declared dependency; stdlib fallback
     from zlib import compress as _compress
-    from zlib import decompress
+    from zlib import decompress as _decompress
 
 
 PAGE_RECORDS = 32
+
+
+def decompress(data: bytes) -> bytes:
+    return _decompress(data)
 
 
 def compress(data: bytes) -> bytes:

@@ -120,7 +120,8 @@ def purl_base(purl: str) -> str:
 def cvss_base_score(vector: str) -> tuple[float, str]:
     """Base score and severity of a CVSS vector (OSV gives vectors only), with the ``cvss``
     library; (0.0, "") when the vector cannot be read."""
-    from cvss import CVSS2, CVSS3, CVSS4
+    from cvss import CVSS2, CVSS3, CVSS4  # type: ignore[import-untyped]
+    from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 
     try:
         if vector.startswith("CVSS:4"):
@@ -132,7 +133,7 @@ def cvss_base_score(vector: str) -> tuple[float, str]:
         v2 = CVSS2(vector)
         score = float(v2.base_score)
         return score, "HIGH" if score >= 7 else "MEDIUM" if score >= 4 else "LOW"
-    except Exception:  # the library raises its own several error types on bad vectors
+    except (CVSSError, ValueError, KeyError, IndexError):
         return 0.0, ""
 
 

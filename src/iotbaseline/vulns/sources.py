@@ -9,6 +9,7 @@ python-isal when installed (about twice as fast as zlib here), else with the std
 from __future__ import annotations
 
 import gzip
+import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ except ImportError:  # pragma: no cover - isal is a declared dependency; stdlib 
     _fast_gzip = None  # type: ignore[assignment]
 
 Kind = Literal["nvd-feed", "nvd-lines", "osv", "osv-zip", "kev"]
-MAX_DECOMPRESSED = 4 * 1024 * 1024 * 1024  # a feed file is ~35 MB; refuse gzip bombs
+MAX_DECOMPRESSED = 1024 * 1024 * 1024  # a year's feed is ~35 MB; refuse gzip bombs
 MAX_ZIP_MEMBER = 64 * 1024 * 1024
 
 
@@ -42,11 +43,10 @@ def read_bytes(path: Path) -> bytes:
     raw = path.read_bytes()
     if raw[:2] != b"\x1f\x8b":
         return raw
+    opener: Any = _fast_gzip.GzipFile if _fast_gzip is not None else gzip.GzipFile
     try:
-        if _fast_gzip is not None:
-            data = _fast_gzip.decompress(raw)
-        else:
-            data = gzip.decompress(raw)
+        with opener(fileobj=io.BytesIO(raw)) as fh:
+            data: bytes = fh.read(MAX_DECOMPRESSED + 1)  # bounded: no gzip bomb
     except (OSError, EOFError, ValueError) as exc:
         raise VulnDataError(f"{path}: corrupt gzip data ({exc})") from exc
     if len(data) > MAX_DECOMPRESSED:
@@ -70,7 +70,7 @@ def load(path: Path) -> LoadedFile:
     if not head.startswith(b"{"):
         raise VulnDataError(f"{path}: not JSON (starts with {head[:16]!r})")
     first_line = head.split(b"\n", 1)[0]
-    if first_line.startswith(b'{"cve"') or first_line.startswith(b'{ "cve"'):
+    if first_line.startswith((b'{"cve"', b'{ "cve"')):
         return LoadedFile(path, "nvd-lines", data)
     if b'"cveID"' in head or b'"catalogVersion"' in head:
         return LoadedFile(path, "kev", data)

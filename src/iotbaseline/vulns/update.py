@@ -219,7 +219,7 @@ def _last_sync(db: VulnDatabase) -> datetime | None:
         return datetime.fromisoformat(text)
     row = db.conn.execute("SELECT MAX(last_modified) FROM vulns WHERE source='nvd'").fetchone()
     if row and row[0]:
-        value = datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
+        value = datetime.fromisoformat(str(row[0]))
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return None
 

@@ -80,9 +80,7 @@ def in_range(
         return False
     if end_including is not None and key > version_key(end_including):
         return False
-    if end_excluding is not None and key >= version_key(end_excluding):
-        return False
-    return True
+    return end_excluding is None or key < version_key(end_excluding)
 
 
 def describe_range(
