@@ -109,8 +109,7 @@ class VulnDatabase:
 
         started = time.perf_counter()
         with Importer(self) as importer:
-            for path in paths:
-                importer.import_path(Path(path))
+            importer.import_paths([Path(p) for p in paths])
         stats = importer.stats
         stats.seconds = time.perf_counter() - started
         return stats
