@@ -198,3 +198,23 @@ def test_osv_record_aliasing_an_nvd_cve_is_not_listed_twice(nvd_dir: Path, db: V
     db.import_files([path])
     found = [v.id for v in match_components([DROPBEAR], db)[0].vulnerabilities]
     assert found.count("CVE-2012-0920") == 1
+
+
+def test_worker_processes_give_the_same_database(nvd_dir: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big imports decode in worker processes; the result must equal the in-process path."""
+    import iotbaseline.vulns.importer as importer
+
+    files = [nvd_dir / "embedded-cves.jsonl.gz", nvd_dir / "raw" / "nvdcve-2003.json.gz"]
+    inline = VulnDatabase.open(tmp_path / "inline.sqlite")
+    inline_stats = inline.import_files(files)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
+    assert type(importer._executor(files)).__name__ == "ProcessPoolExecutor"
+    pooled = VulnDatabase.open(tmp_path / "pooled.sqlite")
+    pooled_stats = pooled.import_files(files)
+    assert (pooled_stats.new, pooled_stats.unchanged) == (inline_stats.new, inline_stats.unchanged)
+    query = "SELECT id, last_modified FROM vulns ORDER BY id"
+    assert pooled.conn.execute(query).fetchall() == inline.conn.execute(query).fetchall()
+    index = ("SELECT v.id, p.vendor, p.product, c.versions, c.ranges FROM cpe_index c "
+             "JOIN vulns v USING (rid) JOIN products p USING (pid) ORDER BY 1, 2, 3, 4, 5")
+    assert pooled.conn.execute(index).fetchall() == inline.conn.execute(index).fetchall()

@@ -24,7 +24,7 @@ from typing import Any
 
 from iotbaseline import __version__
 from iotbaseline.assess.applicability import applicability
-from iotbaseline.assess.declarations import REQUIREMENT_NEEDS, Need
+from iotbaseline.assess.declarations import REQUIREMENT_NEEDS, Need, technically_evidenced
 from iotbaseline.assess.profile import Profile
 from iotbaseline.catalog.model import Catalog, Requirement
 from iotbaseline.model import (
@@ -203,15 +203,29 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
 
     needs = REQUIREMENT_NEEDS.get(ref)
     declaration_needs = needs.declarations if needs else ()
-    needs_technical = needs.technical if needs else True
     judged = [(need, *_judge_need(need, profile)) for need in declaration_needs]
     justification = None
     if profile is not None and catalog.id == ETSI:
         justification = profile.declarations.justifications.get(req.id)
+    attestation = profile.declarations.attestations.get(ref) if profile is not None else None
+    attested = None
+    if attestation is not None:
+        attested = Evidence(kind="declaration", ref=f"declarations.attestations.{ref}",
+                            detail=(f"attested {'met' if attestation.met else 'not met'}: "
+                                    f"{attestation.evidence}"))
+    # An attestation answers the declaration part of any requirement; technical evidence is
+    # still needed wherever a check or the probe could give it (docs/verdicts.md).
+    if needs is not None:
+        needs_technical = needs.technical
+    elif attestation is not None:
+        needs_technical = technically_evidenced(ref)
+    else:
+        needs_technical = True
 
     # FAIL: a finding, a FAIL outcome, a negative declaration, or "not implemented" declared
     declared_not_met = [(need, ev) for need, ok, ev in judged if ok is False and ev is not None]
-    if failing or bare_fails or declared_not_met or justification:
+    attested_not_met = attestation is not None and not attestation.met
+    if failing or bare_fails or declared_not_met or justification or attested_not_met:
         fail_evidence: list[Evidence] = [e for f in failing for e in finding_evidence(f)]
         for outcome in bare_fails:
             fail_evidence.extend(outcome_evidence(outcome))
@@ -224,6 +238,9 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
         for _, declared in declared_not_met:
             parts.append(f"the maker declares {declared.ref} = "
                          f"{declared.detail.removeprefix('declared: ')}")
+        if attested_not_met and attested is not None:
+            fail_evidence.append(attested)
+            parts.append(f"the maker attests it is not met ({attestation.evidence})")
         if justification:
             fail_evidence.append(Evidence(kind="declaration", ref=f"declarations.justifications.{req.id}",
                                      detail=justification))
@@ -238,8 +255,10 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
         evidence.extend(finding_evidence(finding))
     missing: list[str] = []
     questions: list[str] = []
+    if attested is not None:
+        evidence.append(attested)
     for need, ok, ev in judged:
-        if not ok:
+        if not ok and attested is None:
             if ev is not None:  # declared, but not a value that meets it
                 missing.append(f"declaration declarations.{need.field} with a value that meets "
                                f"it ({ev.detail})")
@@ -250,18 +269,25 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
         missing.append("technical evidence: a firmware check or live-probe observation that "
                        "shows it is met" + (f" ({'; '.join(check_notes)})" if check_notes else
                                              " (no check or observation covers it in this run)"))
-        if not declaration_needs:
-            questions.append(f"How does the product meet {req.id} ({req.summary.rstrip('.')})? "
-                             "Please provide test evidence.")
+        if not declaration_needs and attested is None:
+            question = (f"How does the product meet {req.id} ({req.summary.rstrip('.')})? "
+                        "Please provide test evidence.")
+            if not technically_evidenced(ref):
+                question += f" No check or probe can show it: attest it in " \
+                            f"declarations.attestations['{ref}'] (met, evidence)."
+            questions.append(question)
     if not missing:
         decided_by = []
         if positive:
             decided_by.append("technical evidence ("
                               + _join(sorted({e.ref for e in positive
                                               if e.kind in ("check", "observation")})) + ")")
-        if declaration_needs:
+        satisfied = [n for n, ok, _ in judged if ok]
+        if satisfied:
             decided_by.append("the maker's declaration of " + _join(
-                [f"declarations.{n.field}" for n in declaration_needs]))
+                [f"declarations.{n.field}" for n in satisfied]))
+        if attested is not None:
+            decided_by.append(f"the maker's attestation ({attested.ref})")
         return Verdict(verdict=VerdictValue.PASS,
                        reason="Met, on " + " and ".join(decided_by) + ".", evidence=evidence)
     missing.extend(app.missing)

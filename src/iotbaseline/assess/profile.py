@@ -34,6 +34,11 @@ PersonalInfo = Literal[
     "identification", "biometric", "web_identifier", "health", "property",
     "internet_records", "location", "other_sensitive",  # high
 ]
+# For facts about a feature the product may lack (Bluetooth, RF, a fingerprint sensor …):
+# "yes" = done, "no" = not done (the requirement is not met), "not_present" = the product has
+# no such feature, so the requirement asks nothing of it (it is then met, and the verdict
+# reason says that it rests on this answer).
+FeatureFact = Literal["yes", "no", "not_present"]
 
 
 class _Strict(BaseModel):
@@ -120,6 +125,8 @@ class Updates(_Strict):  # IXIT 6-SoftComp, 7-UpdMech, 8-UpdProc
     verifies_authenticity: bool | None = None  # 5.3-9, 5.3-10
     informs_user: bool | None = None  # 5.3-11
     warns_before_disruption: bool | None = None  # 5.3-12
+    mcu_iap_protected: FeatureFact | None = None  # wired MCU (IAP) updates signed/encrypted (X 2.1.6)
+    packages_encrypted: bool | None = None  # update packages encrypted (T 5.1.5-5)
 
 
 class SecurityParameters(_Strict):  # IXIT 10-SecParam, 14-SecMgmt
@@ -205,6 +212,131 @@ class InputValidation(_Strict):  # IXIT 27-UserIntf, 28-ExtAPI, 29-InpVal
     description: str | None = None  # 5.13-1
 
 
+# ---- declarations beyond the TS 103 701 IXIT: Xiaomi 2.0 and Tencent Q/TX 001.1 items that
+# no firmware image or probe can show (hardware, companion app, cloud platform, process) ----
+
+
+
+class Physical(_Strict):  # hardware and enclosure (Xiaomi ch. 1, Tencent 5.1.1-5.1.4)
+    debug_markings_removed: bool | None = None  # no silkscreen on debug pads (X 1.1.2, T 5.1.2-1)
+    debug_output_masks_secrets: bool | None = None  # debug/console output hides secrets (X 1.1.4)
+    chip_readout_protected: bool | None = None  # MCU/SE read-out protection or fuses (X 1.2.2, T 5.1.4-2)
+    mcu_security_features_used: FeatureFact | None = None  # debug lock, firmware encryption (T 5.1.4-3)
+    internal_bus_encrypted: FeatureFact | None = None  # I2C/SPI data encrypted (X 1.3)
+    enclosure_resists_opening: bool | None = None  # needs tools, no exposed screws (X 1.5, T 5.1.1-1)
+    dismantle_alarm: FeatureFact | None = None  # alarm when pried off (X 1.5)
+    emp_protection: bool | None = None  # shielding against strong EM pulses (X 1.6)
+    lock_cylinder_pick_resistant: bool | None = None  # (X 1.7)
+    lock_cards: Literal["cpu_card", "id_card", "m1_card", "not_present"] | None = None  # (X 1.7)
+    electrical_safety_compliant: bool | None = None  # GB 4943.1 or equivalent (T 5.1.1-2)
+    privileged_operations_protected: FeatureFact | None = None  # admin/debug modes on a public HMI (T 5.1.1-4)
+    privileged_buttons_hidden: FeatureFact | None = None  # no exposed reset/reboot on public devices (T 5.1.1-5)
+    flash_package_bga: FeatureFact | None = None  # separate flash chip in a BGA package (T 5.1.4-1)
+
+
+class Sensing(_Strict):  # sensors resisting spoofing (Tencent 5.1.3)
+    microphone_audible_range_only: FeatureFact | None = None  # (T 5.1.3-1)
+    face_liveness_detection: FeatureFact | None = None  # 3D/liveness (T 5.1.3-2)
+    fingerprint_liveness_detection: FeatureFact | None = None  # (T 5.1.3-3)
+    positioning_not_gps_only: FeatureFact | None = None  # GPS plus Wi-Fi assistance (T 5.1.3-4)
+
+
+class Radio(_Strict):  # local radio links (Xiaomi 4.1, 4.3-4.5; Tencent 5.2.1)
+    replay_protection: bool | None = None  # counters/rolling codes on commands (X 4.1.4, T 5.2.1-3)
+    protocols_security_approved: bool | None = None  # only assessed protocols used (X 4.1.5)
+    hotspot_reaches_device_only: bool | None = None  # own AP never bridges to LAN/Internet (X 4.2.5)
+    ble_pairing_confirmation: FeatureFact | None = None  # button or time window (X 4.3.1)
+    ble_session_key_per_login: FeatureFact | None = None  # (X 4.3.2)
+    ble_advertising_encrypted: FeatureFact | None = None  # sensor data in adverts (X 4.3.3)
+    ble_mesh_authenticated: FeatureFact | None = None  # (X 4.3.4)
+    ble_version_4_2_or_later: FeatureFact | None = None  # (X 4.3.5)
+    ble_vendor_commands_require_binding: FeatureFact | None = None  # OTA/DFU commands (X 4.3.6)
+    ble_advertising_anti_tracking: FeatureFact | None = None  # random rotating address (X 4.3.7)
+    ble_app_level_encryption: FeatureFact | None = None  # sensitive data with Android apps (X 4.3.8)
+    ble_gatt_access_restricted: FeatureFact | None = None  # (T 5.2.1-2)
+    zigbee_joining: Literal["install_codes", "default_link_key", "not_present"] | None = None  # (X 4.4.1)
+    rf_sequence_numbers: Literal["4_bytes_or_more", "shorter", "not_present"] | None = None  # (X 4.5.1)
+    rf_frequency_hopping: FeatureFact | None = None  # (X 4.5.3)
+    lorawan_join: Literal["otaa", "abp_random_keys", "abp_fixed_keys", "not_present"] | None = None  # (T 5.2.1-5)
+    avoids_2g_3g: bool | None = None  # no 2G/3G cellular fallback (T 5.2.1-6)
+
+
+class Network(_Strict):  # network quality (Tencent 5.2.4)
+    throughput_and_latency_met: bool | None = None  # > 10 kbit/s, < 200 ms (T 5.2.4-1)
+    lock_unlock_latency_met: FeatureFact | None = None  # 10 s remote / 3 s local, locks (T 5.2.4-2)
+    link_stability_met: bool | None = None  # < 10 % loss, retransmission, heartbeats (T 5.2.4-3)
+
+
+class Binding(_Strict):  # device binding to user accounts (Xiaomi ch. 6)
+    binding_window_limited: bool | None = None  # closes 30 min after power-on (X 6.1)
+    confirmed_on_device: bool | None = None  # out-of-band confirmation (X 6.2)
+    reset_before_rebinding: bool | None = None  # (X 6.3)
+    cloud_records_owner: bool | None = None  # strong binding (X 6.4)
+
+
+class Privacy(_Strict):  # Xiaomi ch. 5 items about where personal data goes
+    telemetry_excludes_sensitive_data: bool | None = None  # (X 5.3)
+    region_based_routing: bool | None = None  # requests stay in the user's region (X 5.4)
+
+
+class Development(_Strict):  # engineering process (Xiaomi 2.3, Tencent 5.1.6-2)
+    source_code_not_public: bool | None = None  # no unapproved public hosting (X 2.3)
+    third_party_risk_review: str | None = None  # how high-risk libraries are avoided (T 5.1.6-2)
+    strong_random_source: str | None = None  # RNG used for security values (X 5.2)
+
+
+class CompanionApp(_Strict):  # the control app (Tencent 5.1.7)
+    user_authentication_with_policy: bool | None = None  # (T 5.1.7-1)
+    sensitive_data_encrypted: bool | None = None  # (T 5.1.7-2)
+    keys_protected: bool | None = None  # (T 5.1.7-3)
+    logs_free_of_user_data: bool | None = None  # (T 5.1.7-4)
+    requests_signed: bool | None = None  # keyed integrity on data to the server (T 5.1.7-5)
+    code_hardened: bool | None = None  # obfuscation/packing (T 5.1.7-6)
+    anti_debugging: bool | None = None  # (T 5.1.7-7)
+    verifies_own_signature: bool | None = None  # anti-repackaging (T 5.1.7-8)
+    integrity_checked_at_start_and_update: bool | None = None  # (T 5.1.7-9)
+    trusted_release_channels: bool | None = None  # (T 5.1.7-10)
+    uninstall_removes_data: bool | None = None  # (T 5.1.7-11)
+
+
+class CloudPlatform(_Strict):  # the maker's cloud platform (Tencent 5.2.2, 5.3.x; Xiaomi 5.5)
+    hosting: Literal["private_data_centre", "shared_isolated", "tencent_cloud_vpc",
+                     "shared_not_isolated"] | None = None  # (T 5.3.1-1 … 5.3.1-3)
+    device_id_provisioning_confidential: bool | None = None  # (T 5.2.2-1)
+    tencent_iot_guidance_followed: Literal["yes", "no", "not_tencent_platform"] | None = None  # (T 5.2.2-2, 5.2.2-4)
+    attack_defence: bool | None = None  # DDoS, WAF, host intrusion detection (T 5.3.3-1)
+    server_components_current: bool | None = None  # (T 5.3.3-3)
+    sensitive_data_encrypted_at_rest: bool | None = None  # (T 5.3.4-1, X 5.5)
+    databases_not_internet_exposed: bool | None = None  # (T 5.3.4-2)
+    database_access_controlled: bool | None = None  # (T 5.3.4-3)
+    data_access_audited: bool | None = None  # (T 5.3.4-4)
+    transport_encrypted: bool | None = None  # (T 5.3.4-5)
+    least_privilege_data_access: bool | None = None  # (T 5.3.4-6)
+    sensitive_data_masked: bool | None = None  # (T 5.3.4-7)
+    interfaces_validate_input: bool | None = None  # (T 5.3.4-8)
+    access_logs_retained: bool | None = None  # (T 5.3.4-9)
+    security_testing_and_fixing: bool | None = None  # (T 5.3.5-1)
+    hardened: bool | None = None  # (T 5.3.5-2)
+    intrusion_detection: bool | None = None  # (T 5.3.5-3)
+    malware_detection: bool | None = None  # (T 5.3.5-4)
+    remote_management_monitored: bool | None = None  # (T 5.3.5-5)
+    privileged_commands_restricted: bool | None = None  # (T 5.3.5-6)
+    secure_boot: bool | None = None  # (T 5.3.5-7)
+    config_integrity_checked: bool | None = None  # (T 5.3.5-8)
+    minimal_installation: bool | None = None  # (T 5.3.5-9)
+    resource_monitoring: bool | None = None  # (T 5.3.5-10)
+
+
+class Attestation(_Strict):
+    """The maker's statement on one requirement of any catalog (``"owasp-isvs:V1.1.1"``).
+    It can make a requirement FAIL (met: false) or stand in for a declaration; it never
+    overrides a failing finding and never replaces technical evidence a check or probe can
+    give (docs/verdicts.md)."""
+
+    met: bool
+    evidence: str  # what the statement rests on: document, test report, design review …
+
+
 class Declarations(_Strict):
     vulnerability_disclosure: VulnerabilityDisclosure = Field(
         default_factory=VulnerabilityDisclosure
@@ -224,6 +356,17 @@ class Declarations(_Strict):
     data_deletion: DataDeletion = Field(default_factory=DataDeletion)
     user_information: UserInformation = Field(default_factory=UserInformation)
     input_validation: InputValidation = Field(default_factory=InputValidation)
+    physical: Physical = Field(default_factory=Physical)
+    sensing: Sensing = Field(default_factory=Sensing)
+    radio: Radio = Field(default_factory=Radio)
+    network: Network = Field(default_factory=Network)
+    binding: Binding = Field(default_factory=Binding)
+    privacy: Privacy = Field(default_factory=Privacy)
+    development: Development = Field(default_factory=Development)
+    app: CompanionApp = Field(default_factory=CompanionApp)
+    cloud: CloudPlatform = Field(default_factory=CloudPlatform)
+    # any catalog: "catalog:requirement" → the maker's statement (mainly OWASP ISVS items)
+    attestations: dict[str, Attestation] = Field(default_factory=dict)
     # ETSI 4-1: provision id ("5.3-4") → why the recommendation is not implemented
     justifications: dict[str, str] = Field(default_factory=dict)
 
@@ -391,6 +534,32 @@ def combination_problems(profile: Profile) -> list[tuple[str, str]]:
     for provision, text in decl.justifications.items():
         if not text.strip():
             problems.append((f"declarations.justifications.{provision}", "empty justification"))
+    problems.extend(attestation_problems(decl.attestations))
+    return problems
+
+
+def attestation_problems(attestations: dict[str, Attestation]) -> list[tuple[str, str]]:
+    """Each key must name an existing requirement as ``catalog:id``; evidence must be given."""
+    if not attestations:
+        return []
+    from iotbaseline.catalog.loader import CATALOG_IDS, CatalogError, load_catalog, parse_ref
+
+    problems: list[tuple[str, str]] = []
+    for ref, attestation in attestations.items():
+        where = f"declarations.attestations.{ref}"
+        try:
+            catalog_id, req_id = parse_ref(ref)
+        except CatalogError:
+            problems.append((where, "key must be 'catalog:requirement', e.g. 'owasp-isvs:V1.1.1'"))
+            continue
+        if catalog_id not in CATALOG_IDS:
+            problems.append((where, f"unknown catalog {catalog_id!r}"))
+            continue
+        if not any(r.id == req_id and not r.is_group
+                   for r in load_catalog(catalog_id).requirements):
+            problems.append((where, f"{catalog_id} has no requirement {req_id!r}"))
+        if not attestation.evidence.strip():
+            problems.append((where + ".evidence", "empty evidence"))
     return problems
 
 
@@ -428,9 +597,11 @@ def _validate(located: LocatedYaml, source: str) -> Profile:
 
 
 def _split_path(dotted: str) -> list[str]:
-    head, _, rest = dotted.partition(".justifications.")
-    if rest:  # provision ids contain dots
-        return [*head.split("."), "justifications", rest]
+    for mapping in ("justifications", "attestations"):  # their keys contain dots
+        head, _, rest = dotted.partition(f".{mapping}.")
+        if rest:
+            key, evidence, _ = rest.partition(".evidence")
+            return [*head.split("."), mapping, key, *(["evidence"] if evidence else [])]
     return dotted.split(".")
 
 

@@ -115,6 +115,8 @@ declarations:
     verifies_authenticity: null # device checks signature/integrity of each update (5.3-9, 5.3-10)
     informs_user: null          # user told when a security update is needed (5.3-11)
     warns_before_disruption: null  # user warned when an update interrupts the device (5.3-12)
+    mcu_iap_protected: null     # feature: wired MCU (IAP) updates encrypted or signed (X 2.1.6)
+    packages_encrypted: null    # update packages are encrypted (T 5.1.5-5)
   security_parameters:          # [10-SecParam, 14-SecMgmt]
     secure_storage: null        # how keys/credentials are stored on the device (5.4-1)
     identity_tamper_resistance: null  # protection of a hard-coded device identity (5.4-2)
@@ -174,6 +176,105 @@ declarations:
     setup_check_guide_url: null   # (5.12-3)
   input_validation:             # [27-UserIntf, 28-ExtAPI, 29-InpVal]
     description: null           # how input is validated (5.13-1)
+  # ---- beyond the IXIT: Xiaomi 2.0 (X) and Tencent Q/TX 001.1 (T) items that hardware, the
+  # companion app, the cloud or the process decide. Answers marked "feature" take
+  # yes / no / not_present (the product has no such feature: the item asks nothing of it).
+  physical:
+    debug_markings_removed: null       # no silkscreen naming debug pads (X 1.1.2, T 5.1.2-1)
+    debug_output_masks_secrets: null   # console/debug output hides secrets (X 1.1.4)
+    chip_readout_protected: null       # MCU/SE read-out protection, fuses blown (X 1.2.2, T 5.1.4-2)
+    mcu_security_features_used: null   # feature: debug lock, firmware encryption (T 5.1.4-3)
+    internal_bus_encrypted: null       # feature: I2C/SPI traffic encrypted (X 1.3)
+    enclosure_resists_opening: null    # needs tools, no exposed screws (X 1.5, T 5.1.1-1)
+    dismantle_alarm: null              # feature: alarm when pried off (X 1.5)
+    emp_protection: null               # shielded against strong EM pulses (X 1.6)
+    lock_cylinder_pick_resistant: null # (X 1.7)
+    lock_cards: null                   # cpu_card / id_card / m1_card / not_present (X 1.7)
+    electrical_safety_compliant: null  # GB 4943.1 or equivalent (T 5.1.1-2)
+    privileged_operations_protected: null  # feature: admin/debug modes on a public HMI (T 5.1.1-4)
+    privileged_buttons_hidden: null    # feature: no exposed reset/reboot buttons (T 5.1.1-5)
+    flash_package_bga: null            # feature: separate flash chip in BGA (T 5.1.4-1)
+  sensing:                      # all "feature" answers (T 5.1.3)
+    microphone_audible_range_only: null   # (T 5.1.3-1)
+    face_liveness_detection: null         # (T 5.1.3-2)
+    fingerprint_liveness_detection: null  # (T 5.1.3-3)
+    positioning_not_gps_only: null        # (T 5.1.3-4)
+  radio:
+    replay_protection: null            # counters/rolling codes (X 4.1.4, T 5.2.1-3)
+    protocols_security_approved: null  # only assessed protocols (X 4.1.5)
+    hotspot_reaches_device_only: null  # own AP never bridges to LAN/Internet (X 4.2.5)
+    ble_pairing_confirmation: null     # feature (X 4.3.1)
+    ble_session_key_per_login: null    # feature (X 4.3.2)
+    ble_advertising_encrypted: null    # feature (X 4.3.3)
+    ble_mesh_authenticated: null       # feature (X 4.3.4)
+    ble_version_4_2_or_later: null     # feature (X 4.3.5)
+    ble_vendor_commands_require_binding: null  # feature (X 4.3.6)
+    ble_advertising_anti_tracking: null  # feature (X 4.3.7)
+    ble_app_level_encryption: null     # feature (X 4.3.8)
+    ble_gatt_access_restricted: null   # feature (T 5.2.1-2)
+    zigbee_joining: null               # install_codes / default_link_key / not_present (X 4.4.1)
+    rf_sequence_numbers: null          # 4_bytes_or_more / shorter / not_present (X 4.5.1)
+    rf_frequency_hopping: null         # feature (X 4.5.3)
+    lorawan_join: null                 # otaa / abp_random_keys / abp_fixed_keys / not_present (T 5.2.1-5)
+    avoids_2g_3g: null                 # no 2G/3G cellular (T 5.2.1-6)
+  network:
+    throughput_and_latency_met: null   # > 10 kbit/s, < 200 ms (T 5.2.4-1)
+    lock_unlock_latency_met: null      # feature: locks open in 10 s remote / 3 s local (T 5.2.4-2)
+    link_stability_met: null           # < 10 % loss, retransmission, heartbeats (T 5.2.4-3)
+  binding:
+    binding_window_limited: null       # binding closes 30 min after power-on (X 6.1)
+    confirmed_on_device: null          # out-of-band confirmation (X 6.2)
+    reset_before_rebinding: null       # (X 6.3)
+    cloud_records_owner: null          # strong binding (X 6.4)
+  privacy:
+    telemetry_excludes_sensitive_data: null  # (X 5.3)
+    region_based_routing: null         # requests stay in the user's region (X 5.4)
+  development:
+    source_code_not_public: null       # (X 2.3)
+    third_party_risk_review: null      # how high-risk libraries are avoided (T 5.1.6-2)
+    strong_random_source: null         # RNG for security values, e.g. "hardware TRNG" (X 5.2)
+  app:                          # the companion app (T 5.1.7-1 … 5.1.7-11)
+    user_authentication_with_policy: null
+    sensitive_data_encrypted: null
+    keys_protected: null
+    logs_free_of_user_data: null
+    requests_signed: null
+    code_hardened: null
+    anti_debugging: null
+    verifies_own_signature: null
+    integrity_checked_at_start_and_update: null
+    trusted_release_channels: null
+    uninstall_removes_data: null
+  cloud:                        # the maker's cloud platform (T 5.2.2, 5.3.x; X 5.5)
+    hosting: null               # private_data_centre / shared_isolated / tencent_cloud_vpc / shared_not_isolated
+    device_id_provisioning_confidential: null  # (T 5.2.2-1)
+    tencent_iot_guidance_followed: null  # yes / no / not_tencent_platform (T 5.2.2-2, 5.2.2-4)
+    attack_defence: null               # (T 5.3.3-1)
+    server_components_current: null    # (T 5.3.3-3)
+    sensitive_data_encrypted_at_rest: null  # (T 5.3.4-1, X 5.5)
+    databases_not_internet_exposed: null    # (T 5.3.4-2)
+    database_access_controlled: null   # (T 5.3.4-3)
+    data_access_audited: null          # (T 5.3.4-4)
+    transport_encrypted: null          # (T 5.3.4-5)
+    least_privilege_data_access: null  # (T 5.3.4-6)
+    sensitive_data_masked: null        # (T 5.3.4-7)
+    interfaces_validate_input: null    # (T 5.3.4-8)
+    access_logs_retained: null         # (T 5.3.4-9)
+    security_testing_and_fixing: null  # (T 5.3.5-1)
+    hardened: null                     # (T 5.3.5-2)
+    intrusion_detection: null          # (T 5.3.5-3)
+    malware_detection: null            # (T 5.3.5-4)
+    remote_management_monitored: null  # (T 5.3.5-5)
+    privileged_commands_restricted: null  # (T 5.3.5-6)
+    secure_boot: null                  # (T 5.3.5-7)
+    config_integrity_checked: null     # (T 5.3.5-8)
+    minimal_installation: null         # (T 5.3.5-9)
+    resource_monitoring: null          # (T 5.3.5-10)
+  # Any catalog, mainly OWASP ISVS process items: "catalog:requirement" → {met, evidence}.
+  # met: false makes it FAIL; met: true answers the declaration part, but never outweighs a
+  # failing finding nor replaces technical evidence a check or the probe can give.
+  # e.g. "owasp-isvs:V1.1.3": {met: true, evidence: "threat model TM-12, reviewed 2025-03"}
+  attestations: {}
   # ETSI 4-1: for each recommendation not implemented, why. e.g. "5.3-4": "updates are manual"
   justifications: {}
 """)

@@ -40,13 +40,37 @@ def collect_sources() -> CoverageSources:
     from iotbaseline.checks.registry import all_checks
     from iotbaseline.probe.coverage import PROBE_PROVISIONS
 
-    checks = _index((ref, c.spec.id) for c in all_checks() for ref in c.spec.provisions)
+    pairs = [(ref, c.spec.id) for c in all_checks() for ref in c.spec.provisions]
+    pairs += vulnerability_check_provisions()
+    checks = _index(pairs)
     declarations = _index(
         (ref, fieldname) for fieldname, refs in DECLARATION_PROVISIONS.items() for ref in refs
     )
     probe = frozenset(PROBE_PROVISIONS)
     unknown = sorted({ref for ref in (*checks, *probe, *declarations) if not _exists(ref)})
     return CoverageSources(checks, probe, declarations, tuple(unknown))
+
+
+def vulnerability_check_provisions() -> list[tuple[str, str]]:
+    """(ref, check id) for the IOTB-VULN-* checks, which live in ``vulns/findings.py`` rather
+    than the check registry. Read defensively: a spec tuple ``VULN_CHECK_SPECS`` (objects with
+    ``id`` and ``provisions``) when the module offers one, else its ``CHECK_ID``/``PROVISIONS``."""
+    try:
+        from iotbaseline.vulns import findings as vuln_findings
+    except ImportError:
+        return []
+    specs = getattr(vuln_findings, "VULN_CHECK_SPECS", None)
+    if specs:
+        return [(ref, spec.id) for spec in specs for ref in getattr(spec, "provisions", ())]
+    check_id = getattr(vuln_findings, "CHECK_ID", None)
+    provisions = getattr(vuln_findings, "PROVISIONS", ())
+    return [(ref, check_id) for ref in provisions] if check_id else []
+
+
+# Catalogs whose requirements without a specific check, probe check or declaration field are
+# decided by the generic per-requirement attestation (declarations.attestations).
+ATTESTATION_CATALOGS = ("owasp-isvs",)
+ATTESTATION_FIELD = "attestations"
 
 
 def _exists(ref: str) -> bool:
@@ -74,6 +98,8 @@ def requirement_coverage(
         if ref in src.probe:
             by.append("probe")
         by += [f"declaration:{d}" for d in src.declarations.get(ref, ())]
+        if not by and catalog_id in ATTESTATION_CATALOGS:
+            by.append(f"declaration:{ATTESTATION_FIELD}")
         out[req.id] = by
     return out
 

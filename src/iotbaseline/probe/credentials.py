@@ -23,18 +23,13 @@ from iotbaseline.probe.session import ProbeSession
 from iotbaseline.probe.web import HttpAuth, LoginForm
 
 
-def default_pairs(limit: int) -> list[tuple[str, str]]:
-    """The first ``limit`` pairs of the project's default-credential list (shared with the
-    firmware password cracker: checks/data/default_credentials.yaml)."""
+def default_pairs() -> list[tuple[str, str]]:
+    """The project's default-credential list, in file order (shared with the firmware password
+    cracker: checks/data/default_credentials.yaml)."""
     from iotbaseline.checks.cred_crack import default_credentials
 
-    seen: dict[tuple[str, str], None] = {}
-    for cred in default_credentials():
-        if cred.user != "*":
-            seen.setdefault((cred.user, cred.password), None)
-        if len(seen) >= limit:
-            break
-    return list(seen)
+    return list(dict.fromkeys((c.user, c.password) for c in default_credentials()
+                              if c.user != "*"))
 
 
 def login_surfaces(session: ProbeSession, services: list[ServiceInfo], forms: list[LoginForm],
@@ -52,10 +47,13 @@ def login_surfaces(session: ProbeSession, services: list[ServiceInfo], forms: li
     return surfaces
 
 
-def _ordered_for(surface: LoginSurface, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Web logins are mostly 'admin', shells mostly 'root': try those first."""
+def pairs_for(surface: LoginSurface, extra: list[tuple[str, str]], limit: int
+              ) -> list[tuple[str, str]]:
+    """The user's pairs, then ``limit`` shipped pairs: web logins are mostly 'admin', shells
+    mostly 'root', so those accounts come first (stable order otherwise)."""
     first = "admin" if surface.kind.startswith("http") else "root"
-    return sorted(pairs, key=lambda p: p[0] != first)
+    shipped = sorted(default_pairs(), key=lambda p: p[0] != first)[:limit]
+    return list(dict.fromkeys(extra + shipped))
 
 
 def run_credential_tests(session: ProbeSession, rec: ProbeRecorder, services: list[ServiceInfo],
@@ -73,13 +71,10 @@ def run_credential_tests(session: ProbeSession, rec: ProbeRecorder, services: li
         return
     correct = settings.correct_login
     if settings.try_default_credentials:
-        pairs = list(dict.fromkeys(list(settings.credentials)
-                                   + default_pairs(settings.max_default_attempts)))
-        if correct is not None:
-            pairs = [p for p in pairs if p != correct]
         for surface in surfaces:
             progress(f"default credentials on {surface.label}")
-            _try_defaults(rec, surface, _ordered_for(surface, pairs))
+            pairs = pairs_for(surface, list(settings.credentials), settings.max_default_attempts)
+            _try_defaults(rec, surface, [p for p in pairs if p != correct])
     else:
         rec.not_applicable(specs.LOGIN_DEFAULT, "not run: needs --try-default-credentials")
     if settings.test_lockout:
