@@ -39,3 +39,38 @@ def test_unreadable_file_is_an_error(tmp_path: Path) -> None:
     bad.write_text("{\"hello\": 1}")
     result = CliRunner().invoke(main, ["db", "import", "--db", str(tmp_path / "d.sqlite"), str(bad)])
     assert result.exit_code == 2 and "unknown JSON format" in result.output
+
+
+def test_update_kev_from_local_server(tmp_path: Path) -> None:
+    """`db update --source kev` with the URL from the environment, served on 127.0.0.1."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps({"catalogVersion": "2024.10.25", "vulnerabilities": [
+        {"cveID": "CVE-2014-0160", "dateAdded": "2022-05-04"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/kev.json"
+        db = tmp_path / "kev.sqlite"
+        result = CliRunner().invoke(main, ["db", "update", "--db", str(db), "--source", "kev"],
+                                    env={"IOTBASELINE_KEV_URL": url})
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.exit_code == 0, result.output
+    assert "kev (1 request(s)): 1 new" in result.output
+    status = json.loads(CliRunner().invoke(main, ["db", "status", "--db", str(db), "--json"]).output)
+    assert status["sources"]["kev"]["records"] == 1
+    assert status["sources"]["kev"]["catalog_version"] == "2024.10.25"

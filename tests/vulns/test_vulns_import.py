@@ -203,7 +203,7 @@ def test_osv_record_aliasing_an_nvd_cve_is_not_listed_twice(nvd_dir: Path, db: V
 def test_worker_processes_give_the_same_database(nvd_dir: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Big imports decode in worker processes; the result must equal the in-process path."""
-    import iotbaseline.vulns.importer as importer
+    from iotbaseline.vulns import importer
 
     files = [nvd_dir / "embedded-cves.jsonl.gz", nvd_dir / "raw" / "nvdcve-2003.json.gz"]
     inline = VulnDatabase.open(tmp_path / "inline.sqlite")

@@ -49,6 +49,7 @@ def _both(*needs: Need) -> Needs:
 _E = "etsi-en-303-645:"
 _X = "xiaomi-2.0:"
 _T = "tencent-qtx-001.1:"
+_I = "owasp-isvs:"
 
 REQUIREMENT_NEEDS: dict[str, Needs] = {
     # ---- ETSI EN 303 645 (IXIT entries in brackets) ----
@@ -581,6 +582,16 @@ REQUIREMENT_NEEDS.update({
                              "Are only the needed components and applications installed?")),
     _T + "5.3.5-10": _decl(_n("cloud.resource_monitoring",
                               "Are the platform's resources monitored centrally?")),
+    # OWASP ISVS items a firmware check covers only in part: the maker's fact is needed too.
+    # (Every other ISVS item can be answered through declarations.attestations.)
+    _I + "V1.4.4": _both(_n("privacy.logs_free_of_secrets",
+                            "Do collected device logs leave out PII, credentials and keys?")),
+    _I + "V2.3.2": _both(_n("data_deletion.device_erase",
+                            "How are PII and credentials removed from the device when it is "
+                            "decommissioned or changes owner?")),
+    _I + "V2.4.3": _both(_n("development.strong_random_source",
+                            "Which secure randomness source (OS CSPRNG, hardware RNG) serves "
+                            "all security needs?")),
 })
 
 

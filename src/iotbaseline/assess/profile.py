@@ -277,6 +277,7 @@ class Binding(_Strict):  # device binding to user accounts (Xiaomi ch. 6)
 class Privacy(_Strict):  # Xiaomi ch. 5 items about where personal data goes
     telemetry_excludes_sensitive_data: bool | None = None  # (X 5.3)
     region_based_routing: bool | None = None  # requests stay in the user's region (X 5.4)
+    logs_free_of_secrets: bool | None = None  # device logs hold no credentials, keys or PII (ISVS V1.4.4)
 
 
 class Development(_Strict):  # engineering process (Xiaomi 2.3, Tencent 5.1.6-2)

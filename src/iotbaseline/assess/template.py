@@ -229,6 +229,7 @@ declarations:
   privacy:
     telemetry_excludes_sensitive_data: null  # (X 5.3)
     region_based_routing: null         # requests stay in the user's region (X 5.4)
+    logs_free_of_secrets: null         # device logs hold no credentials, keys or PII (ISVS V1.4.4)
   development:
     source_code_not_public: null       # (X 2.3)
     third_party_risk_review: null      # how high-risk libraries are avoided (T 5.1.6-2)

@@ -64,7 +64,7 @@ def _examined(props: list[Prop]) -> list[Evidence]:
               "development, not for shipping.",
     remedy="Ship a 'user' build with ro.debuggable=0 and ro.secure=1.",
     provisions=provisions(etsi=("5.6-4", "5.6-1"), xiaomi=("1.1.1", "3.1.5"),
-                          tencent=("5.1.5-2",), isvs=("V2.2.4", "V3.4.8")),
+                          tencent=("5.1.5-2",), isvs=("V2.2.4", "V3.4.8", "V1.2.3")),
     applies_to="rootfs",
     cwe=(489,),
 ))

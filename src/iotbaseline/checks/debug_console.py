@@ -82,7 +82,7 @@ def _no_login_reason(service: Service, ctx: CheckContext | None = None) -> str |
     remedy="Run a getty with a real login (per-device password) on the console, or no console "
            "shell at all in production builds; disable the UART in software.",
     provisions=provisions(etsi=("5.6-4", "5.6-1", "5.1-1"), xiaomi=("3.2.1", "1.1.1", "1.1.3"),
-                          tencent=("5.1.2-2", "5.1.1-3"), isvs=("V2.2.4", "V5.1.1")),
+                          tencent=("5.1.2-2", "5.1.1-3"), isvs=("V2.2.4", "V5.1.1", "V1.2.4")),
     cwe=(306, 1191),
 ))
 def find_console_shell(ctx: CheckContext) -> CheckReport:

@@ -231,7 +231,7 @@ _REPORTED_UNSAFE = ("strcpy", "strcat", "sprintf", "vsprintf", "gets", "system",
     remedy="Replace them with bounded variants (snprintf, strlcpy) and exec-style process "
            "creation without a shell; validate all network input.",
     provisions=provisions(etsi=("5.6-9",), xiaomi=("3.1.4",), tencent=("5.1.6-1",),
-                          isvs=("V3.2.6",)),
+                          isvs=("V3.2.6", "V1.3.3")),
     cwe=(120, 78),
 ))
 def find_unsafe_imports(ctx: CheckContext) -> CheckReport:

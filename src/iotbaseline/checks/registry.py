@@ -70,7 +70,17 @@ GROUP_B: tuple[ModuleType, ...] = (
 )
 # --- end group B ---
 
-MODULES: tuple[ModuleType, ...] = GROUP_A + GROUP_B
+# --- group C: coverage completion ---
+from iotbaseline.checks import data_reset, log_secrets, rng_weak  # noqa: E402
+
+GROUP_C: tuple[ModuleType, ...] = (
+    rng_weak,
+    log_secrets,
+    data_reset,
+)
+# --- end group C ---
+
+MODULES: tuple[ModuleType, ...] = GROUP_A + GROUP_B + GROUP_C
 
 
 def all_checks() -> tuple[Check, ...]:

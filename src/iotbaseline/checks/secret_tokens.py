@@ -197,8 +197,8 @@ ZIGBEE_BYTES = re.compile(r"(?i)ZigBeeAlliance09|5a6967426565416c6c69616e6365303
                "hands its network key to anyone listening during pairing."),
     remedy=("Join with install codes (unique per device) or out-of-band keys; accept the "
             "default key only where compatibility demands it and only briefly."),
-    provisions=("etsi-en-303-645:5.4-3", "xiaomi-2.0:4.5.2", "tencent-qtx-001.1:5.2.1-4",
-                "owasp-isvs:V4.5.4"),
+    provisions=("etsi-en-303-645:5.4-3", "xiaomi-2.0:4.5.2", "xiaomi-2.0:4.4.1",
+                "tencent-qtx-001.1:5.2.1-4", "owasp-isvs:V4.5.4", "owasp-isvs:V4.5.3"),
     applies_to="any",
     cwe=(798, 1394),
     tags=("secrets", "zigbee"),

@@ -74,7 +74,7 @@ class VulnDatabase:
         path = Path(path) if path is not None else default_db_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(path, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             migrate(conn)
         except (sqlite3.Error, OSError, ValueError) as exc:
