@@ -7,7 +7,7 @@ from pathlib import Path
 
 from checks_c_helpers import run, tree_context, where
 
-from iotbaseline.checks import data_reset, log_secrets
+from iotbaseline.checks import data_reset, log_secrets, telemetry_upload
 from iotbaseline.model import OutcomeStatus, Severity
 
 PROVISION_LOG = "xiaomi-2.0:1.1.4"
@@ -84,6 +84,7 @@ def test_factory_reset_absent_is_info_only(tmp_path: Path) -> None:
     ctx = tree_context(tmp_path, {"/etc/init.d/done": "#!/bin/sh\nfirstboot switch2jffs\n",
                                   "/etc/banner": "run firstboot to reset\n"})
     outcome, findings = run(data_reset.find_factory_reset, ctx)
+    assert outcome.findings == ["IOTB-DATA-001#1"]
     assert len(findings) == 1 and findings[0].severity is Severity.INFO
     assert findings[0].location.path is None
     assert "declarations.data_deletion.device_erase" in (findings[0].message or "")
@@ -97,3 +98,34 @@ def test_erase_command_parsing() -> None:
         "echo jffs2reset": None, "# jffs2reset -y": None, "ls /lib/firstboot": None,
     }
     assert {line: data_reset.erase_command(line) for line in cases} == cases
+
+
+UPLOADS = """#!/bin/sh
+IMEI=$(uqmi -d /dev/cdc-wdm0 --get-imei)
+curl -s -d "ssid=$SSID&psk=$WIFI_PSK" https://t.example.com/report
+curl -u admin:$WIFI_PASS https://t.example.com/login
+wget -q -O- "http://log.example.com/up?imei=$IMEI&v=1"
+mosquitto_pub -h broker -t dev/pos -m "{\\"lat\\":$LATITUDE}"
+curl -F log=@$LOCATION_FILE https://t.example.com/logs
+# curl -d "imei=$IMEI" https://old.example.com
+"""
+
+
+def test_sensitive_uploads_exact_lines(tmp_path: Path) -> None:
+    ctx = tree_context(tmp_path, {"/usr/bin/report.sh": UPLOADS})
+    outcome, findings = run(telemetry_upload.find_sensitive_uploads, ctx)
+    assert outcome.status is OutcomeStatus.FAIL
+    # 3 (-d payload), 5 (query string), 6 (MQTT message); not the -u credentials (4), the
+    # uploaded file's name (7) or the comment (8)
+    assert where(findings) == [("/usr/bin/report.sh", 3), ("/usr/bin/report.sh", 5),
+                               ("/usr/bin/report.sh", 6)]
+    assert [f.properties["variables"] for f in findings] == [["WIFI_PSK"], ["IMEI"],
+                                                             ["LATITUDE"]]
+    assert all(f.provisions == ["xiaomi-2.0:5.3"] for f in findings)
+
+
+def test_sensitive_uploads_negative(tmp_path: Path) -> None:
+    ctx = tree_context(tmp_path, {"/usr/bin/report.sh": (
+        "#!/bin/sh\ncurl -s -d \"uptime=$UPTIME&fw=$VERSION\" https://t.example.com/health\n")})
+    outcome, findings = run(telemetry_upload.find_sensitive_uploads, ctx)
+    assert findings == [] and outcome.status is OutcomeStatus.PASS

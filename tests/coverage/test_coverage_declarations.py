@@ -103,7 +103,10 @@ def _attest(ref: str, met: bool) -> str:
 
 def test_attestation_decides_a_requirement_no_check_can_show(catalogs) -> None:
     ref = f"{I}:V1.1.3"  # threat modelling: a process item
-    assert verdicts(catalogs, profile())[I]["V1.1.3"].verdict is V.INCONCLUSIVE
+    v = verdicts(catalogs, profile())[I]["V1.1.3"]
+    assert v.verdict is V.INCONCLUSIVE
+    assert v.missing[0].startswith(f"the maker's attestation declarations.attestations['{ref}']")
+    assert f"declarations.attestations['{ref}']" in v.questions[0]
     v = verdicts(catalogs, profile(_attest(ref, True)))[I]["V1.1.3"]
     assert v.verdict is V.PASS and v.evidence[-1].ref == f"declarations.attestations.{ref}"
     v = verdicts(catalogs, profile(_attest(ref, False)))[I]["V1.1.3"]

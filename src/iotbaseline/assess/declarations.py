@@ -382,7 +382,7 @@ REQUIREMENT_NEEDS.update({
     _X + "5.2": _both(_n("development.strong_random_source",
                          "Which source provides random numbers for authentication and "
                          "cryptography (e.g. hardware TRNG, /dev/urandom, a CSPRNG)?")),
-    _X + "5.3": _decl(_n("privacy.telemetry_excludes_sensitive_data",
+    _X + "5.3": _both(_n("privacy.telemetry_excludes_sensitive_data",
                          "Do logs and telemetry uploads leave out sensitive data (Wi-Fi "
                          "credentials, IMEI, location …) unless justified in the privacy "
                          "policy?")),
@@ -584,6 +584,19 @@ REQUIREMENT_NEEDS.update({
                               "Are the platform's resources monitored centrally?")),
     # OWASP ISVS items a firmware check covers only in part: the maker's fact is needed too.
     # (Every other ISVS item can be answered through declarations.attestations.)
+    _I + "V1.2.3": _both(_n("development.release_build_secure_defaults",
+                            "Is the shipped firmware a release build configured with secure "
+                            "defaults (no debug build or debug settings)?")),
+    _I + "V1.2.4": _both(_n("interfaces.debug_disabled_in_software",
+                            "Are debugging interfaces (JTAG, SWD, serial console) disabled or "
+                            "protected before the device ships?")),
+    _I + "V1.3.3": _both(_n("development.banned_functions_replaced",
+                            "Are banned C functions (strcpy, gets, sprintf …) replaced with "
+                            "bounded equivalents throughout the code?")),
+    _I + "V4.5.3": _both(_n("radio.zigbee_joining",
+                            "How do Zigbee devices join (install_codes / default_link_key / "
+                            "not_present)?", accept=("install_codes", "not_present"),
+                            reject=("default_link_key",))),
     _I + "V1.4.4": _both(_n("privacy.logs_free_of_secrets",
                             "Do collected device logs leave out PII, credentials and keys?")),
     _I + "V2.3.2": _both(_n("data_deletion.device_erase",

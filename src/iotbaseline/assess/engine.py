@@ -238,7 +238,7 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
         for _, declared in declared_not_met:
             parts.append(f"the maker declares {declared.ref} = "
                          f"{declared.detail.removeprefix('declared: ')}")
-        if attested_not_met and attested is not None:
+        if attested_not_met and attested is not None and attestation is not None:
             fail_evidence.append(attested)
             parts.append(f"the maker attests it is not met ({attestation.evidence})")
         if justification:
@@ -266,16 +266,24 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
                 missing.append(f"declaration declarations.{need.field}")
             questions.append(need.question)
     if needs_technical and not positive:
-        missing.append("technical evidence: a firmware check or live-probe observation that "
-                       "shows it is met" + (f" ({'; '.join(check_notes)})" if check_notes else
-                                             " (no check or observation covers it in this run)"))
-        if not declaration_needs and attested is None:
-            question = (f"How does the product meet {req.id} ({req.summary.rstrip('.')})? "
-                        "Please provide test evidence.")
-            if not technically_evidenced(ref):
-                question += f" No check or probe can show it: attest it in " \
-                            f"declarations.attestations['{ref}'] (met, evidence)."
-            questions.append(question)
+        attestable = (not declaration_needs and attested is None and not check_notes
+                      and not technically_evidenced(ref))
+        if attestable:  # nothing technical can show it: only the maker can answer
+            missing.append(f"the maker's attestation declarations.attestations['{ref}'] (no "
+                           "firmware check or probe check can show this requirement)")
+            questions.append(f"How does the product meet {req.id} "
+                             f"({req.summary.rstrip('.')})? Attest it in "
+                             f"declarations.attestations['{ref}'] with the evidence it rests on "
+                             "(document, test report, review).")
+        else:
+            missing.append("technical evidence: a firmware check or live-probe observation "
+                           "that shows it is met" + (f" ({'; '.join(check_notes)})"
+                                                     if check_notes else
+                                                     " (no check or observation covers it in "
+                                                     "this run)"))
+            if not declaration_needs and attested is None:
+                questions.append(f"How does the product meet {req.id} "
+                                 f"({req.summary.rstrip('.')})? Please provide test evidence.")
     if not missing:
         decided_by = []
         if positive:

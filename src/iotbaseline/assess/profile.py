@@ -284,6 +284,8 @@ class Development(_Strict):  # engineering process (Xiaomi 2.3, Tencent 5.1.6-2)
     source_code_not_public: bool | None = None  # no unapproved public hosting (X 2.3)
     third_party_risk_review: str | None = None  # how high-risk libraries are avoided (T 5.1.6-2)
     strong_random_source: str | None = None  # RNG used for security values (X 5.2)
+    release_build_secure_defaults: bool | None = None  # no debug build/config shipped (ISVS V1.2.3)
+    banned_functions_replaced: bool | None = None  # strcpy/gets … replaced (ISVS V1.3.3)
 
 
 class CompanionApp(_Strict):  # the control app (Tencent 5.1.7)

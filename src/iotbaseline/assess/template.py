@@ -234,6 +234,8 @@ declarations:
     source_code_not_public: null       # (X 2.3)
     third_party_risk_review: null      # how high-risk libraries are avoided (T 5.1.6-2)
     strong_random_source: null         # RNG for security values, e.g. "hardware TRNG" (X 5.2)
+    release_build_secure_defaults: null  # release build with secure defaults, no debug build (ISVS V1.2.3)
+    banned_functions_replaced: null    # strcpy, gets … replaced by bounded variants (ISVS V1.3.3)
   app:                          # the companion app (T 5.1.7-1 … 5.1.7-11)
     user_authentication_with_policy: null
     sensitive_data_encrypted: null

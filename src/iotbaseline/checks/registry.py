@@ -71,11 +71,17 @@ GROUP_B: tuple[ModuleType, ...] = (
 # --- end group B ---
 
 # --- group C: coverage completion ---
-from iotbaseline.checks import data_reset, log_secrets, rng_weak  # noqa: E402
+from iotbaseline.checks import (  # noqa: E402
+    data_reset,
+    log_secrets,
+    rng_weak,
+    telemetry_upload,
+)
 
 GROUP_C: tuple[ModuleType, ...] = (
     rng_weak,
     log_secrets,
+    telemetry_upload,
     data_reset,
 )
 # --- end group C ---

@@ -26,7 +26,7 @@ from iotbaseline.model import ElfInfo, ExtractionError, FileEntry, Inventory, Ro
 # on 2 cores, the OpenWrt root (597 regular files, 6 MB) takes ~130 ms serially, ~200 ms pooled.
 POOL_MIN_FILES = 1000
 POOL_MIN_BYTES = 64 * 1024 * 1024
-CHUNK_FILES = 1000
+CHUNK_FILES = 128
 CHUNK_BYTES = 16 * 1024 * 1024
 
 Progress = Callable[[int, int], None]  # (files done, files total)
