@@ -2,7 +2,8 @@
 
     IOTBASELINE_CORPUS=../shared/firmware .venv/bin/python bench/bench_inventory.py [--runs 5]
 
-Prints medians of --runs runs (each in-process run after one warm-up, page cache warm):
+Prints medians of --runs runs (after one warm-up run, page cache warm), each configuration in
+a fresh interpreter as the CLI would run it:
 1. the OpenWrt TL-MR3020 root (869 entries, 137 ELF), default jobs and jobs=1;
 2. ELF files/s on a synthetic tree of the two shared images' ELFs repeated, and on this
    machine's /usr/lib/x86_64-linux-gnu (larger glibc-era ELFs);
@@ -96,6 +97,20 @@ def inventory_of(path: Path, jobs: int | None = None):  # type: ignore[no-untype
     return lambda: build_inventory([RootFilesystem(label="rootfs", path=str(path))], jobs=jobs)
 
 
+def time_child(root: Path, jobs: int, runs: int) -> None:
+    """In a fresh interpreter (as the CLI runs): median wall/CPU of inventories of ROOT."""
+    wall, inv = timed(inventory_of(root, jobs or None), runs)
+    n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
+    print(f"{wall} {CPU_MEDIANS[0]} {len(inv.files)} {n_elf}")  # type: ignore[union-attr]
+
+
+def inventory_in_child(root: Path, jobs: int | None, runs: int) -> tuple[float, float, int, int]:
+    out = subprocess.run([sys.executable, __file__, "--time-child", str(root), "--jobs", str(jobs or 0),
+                          "--runs", str(runs)], check=True, capture_output=True, text=True).stdout.split()
+    CPU_MEDIANS[:] = [float(out[1])]
+    return float(out[0]), float(out[1]), int(out[2]), int(out[3])
+
+
 def synthetic_elf_tree(dest: Path, sources: list[Path], copies: int) -> int:
     n = 0
     for c in range(copies):
@@ -119,9 +134,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--peak-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--time-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peak_child:
         peak_memory_child(args.peak_child)
+        return
+    if args.time_child:
+        time_child(args.time_child, args.jobs, args.runs)
         return
     runs = max(5, args.runs)
     print(f"cores: {os.cpu_count()}  runs: {runs} (medians)  load average: {os.getloadavg()[0]:.1f}")
@@ -131,9 +151,8 @@ def main() -> None:
 
         # 1. the OpenWrt root
         for jobs in (None, 1):
-            wall, inv = timed(inventory_of(openwrt, jobs), runs)
-            n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
-            print(f"OpenWrt root, jobs={jobs or os.cpu_count()}: {len(inv.files)} entries, "  # type: ignore[union-attr]
+            wall, _, n_files, n_elf = inventory_in_child(openwrt, jobs, runs)
+            print(f"OpenWrt root, jobs={jobs or os.cpu_count()}: {n_files} entries, "
                   f"{n_elf} ELF: {wall * 1000:.0f} ms median ({n_elf / wall:.0f} ELF/s incl. all files) {cpu_note(n_elf)}")
 
         # 2. ELF files/s on synthetic trees
@@ -141,14 +160,12 @@ def main() -> None:
         synth = tmp / "synthetic"
         count = synthetic_elf_tree(synth, image_elves, 30)
         for jobs in (None, 1):
-            wall, _ = timed(inventory_of(synth, jobs), runs)
+            wall, *_ = inventory_in_child(synth, jobs, runs)
             print(f"image ELFs x30 ({count} files, {sum(p.stat().st_size for p in image_elves) * 30 / 1e6:.0f} MB), "
                   f"jobs={jobs or os.cpu_count()}: {wall * 1000:.0f} ms median = {count / wall:.0f} ELF files/s {cpu_note(count)}")
         if HOST_LIB.is_dir():
-            wall, inv = timed(inventory_of(HOST_LIB), runs)
-            n_elf = sum(1 for f in inv.files if f.elf is not None)  # type: ignore[union-attr]
-            size = sum(f.size for f in inv.files if f.elf is not None) / 1e6  # type: ignore[union-attr]
-            print(f"{HOST_LIB} ({len(inv.files)} entries, {n_elf} ELF, {size:.0f} MB of ELF): "  # type: ignore[union-attr]
+            wall, _, n_files, n_elf = inventory_in_child(HOST_LIB, None, runs)
+            print(f"{HOST_LIB} ({n_files} entries, {n_elf} ELF): "
                   f"{wall * 1000:.0f} ms median = {n_elf / wall:.0f} ELF files/s {cpu_note(n_elf)}")
 
         # 3. raw parse rate, one core, bytes already in memory

@@ -342,7 +342,7 @@ REQUIREMENT_NEEDS.update({
     _X + "4.1.5": _decl(_n("radio.protocols_security_approved",
                            "Have all communication protocols the device uses been assessed and "
                            "approved for security?")),
-    _X + "4.2.5": _decl(_n("radio.hotspot_reaches_device_only",
+    _X + "4.2.5": _both(_n("radio.hotspot_reaches_device_only",
                            "Does the device's own access point reach only the device itself, "
                            "never the home network or the Internet?")),
     _X + "4.3.1": _decl(_f("radio.ble_pairing_confirmation",

@@ -73,6 +73,7 @@ GROUP_B: tuple[ModuleType, ...] = (
 # --- group C: coverage completion ---
 from iotbaseline.checks import (  # noqa: E402
     data_reset,
+    hotspot_bridge,
     log_secrets,
     rng_weak,
     telemetry_upload,
@@ -82,6 +83,7 @@ GROUP_C: tuple[ModuleType, ...] = (
     rng_weak,
     log_secrets,
     telemetry_upload,
+    hotspot_bridge,
     data_reset,
 )
 # --- end group C ---
