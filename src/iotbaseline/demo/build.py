@@ -284,3 +284,31 @@ if __name__ == "__main__":  # pragma: no cover - manual use
     start = time.perf_counter()
     img = build_demo_image(Path("demo-output"))
     print(img.path, f"{time.perf_counter() - start:.2f}s")
+
+
+@dataclass(frozen=True)
+class DemoInputs:
+    image: DemoImage
+    db_path: Path
+    profile: Path
+
+
+def prepare_demo(out_dir: Path) -> DemoInputs:
+    """Everything the demo scan needs: the image, a vulnerability DB holding the bundled NVD
+    sample, and a copy of the demo profile (so reports name a file the user can open)."""
+    from importlib import resources
+
+    from iotbaseline.vulns.db import VulnDatabase
+
+    image = build_demo_image(out_dir / "build")
+    db_path = out_dir / "demo-vulns.sqlite"
+    demo_pkg = resources.files("iotbaseline.demo")
+    with resources.as_file(demo_pkg / "nvd-sample.jsonl.gz") as sample:
+        db = VulnDatabase.open(db_path)
+        try:
+            db.import_files([Path(sample)])
+        finally:
+            db.close()
+    profile = out_dir / "profile-demo.yaml"
+    profile.write_bytes(demo_pkg.joinpath("profile-demo.yaml").read_bytes())
+    return DemoInputs(image=image, db_path=db_path, profile=profile)
