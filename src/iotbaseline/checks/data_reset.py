@@ -40,6 +40,7 @@ _COMMAND_SPLIT = re.compile(r"&&|\|\||[;&|`]|\$\(|\bthen\b|\bdo\b|\belse\b")
 _PREFIXES = ("exec", "sudo", "command", "nohup", "busybox")
 MAX_LISTED = 20
 _HINTS = tuple(sorted({name[:5] for name in ERASE_COMMANDS}))
+_CANDIDATE = re.compile(r"\b(?:" + "|".join(map(re.escape, ERASE_COMMANDS)) + r")\b")
 
 
 def erase_command(line: str) -> str | None:
@@ -91,7 +92,13 @@ def find_factory_reset(ctx: CheckContext) -> CheckReport:
     for tf in text_files(ctx):
         if tf.entry.kind != "script" or not tf.mentions(_HINTS):
             continue
-        for number, line in enumerate(tf.lines(), start=1):
+        seen_lines: set[int] = set()
+        for candidate in _CANDIDATE.finditer(tf.text):  # only lines naming an erase command
+            number = tf.line_number(candidate.start())
+            if number in seen_lines:
+                continue
+            seen_lines.add(number)
+            line = tf.line_text(candidate.start())
             name = erase_command(line)
             if name is None:
                 continue

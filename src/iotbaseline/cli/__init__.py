@@ -28,13 +28,24 @@ SUBCOMMANDS = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a sub-command's module only when that command runs (or --help lists them), so
+    `iotbaseline scan` does not pay for importing the probe, the catalog CLI and so on."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        module = importlib.import_module(f"iotbaseline.cli.{cmd_name}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iotbaseline")
 def main() -> None:
     """Check consumer-IoT products against security baselines (ETSI EN 303 645, Xiaomi 2.0,
     Tencent Q/TX 001.1, OWASP ISVS), with evidence for every verdict."""
 
-
-for _name in SUBCOMMANDS:
-    _module = importlib.import_module(f"iotbaseline.cli.{_name}")
-    main.add_command(_module.command)
