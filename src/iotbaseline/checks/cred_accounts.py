@@ -268,9 +268,24 @@ _PER_DEVICE = re.compile(r"/dev/u?random|\buuidgen\b|random|serial|macaddr|hwadd
                          r"/sys/class/net/[^ ]*/address|\bmtd\b|fw_printenv", re.IGNORECASE)
 
 
-def first_boot_password_script(ctx: CheckContext) -> tuple[TextFile, int] | None:
-    """A script that writes the account password from a per-device or random value, e.g. at
-    first boot (uci-defaults, rc scripts). Returns it and the line that sets the password."""
+_TARGET_USER = (
+    re.compile(r"""["']?([A-Za-z_][\w.-]*):[^|\n]*\|\s*chpasswd"""),  # echo "user:pw" | chpasswd
+    re.compile(r"\bpasswd\s+(?:-\w+\s+)*([A-Za-z_][\w.-]*)\s*(?:<<|$)"),  # passwd user <<EOF
+    re.compile(r"\busermod\b[^\n]*\s([A-Za-z_][\w.-]*)\s*$"),  # usermod -p HASH user
+)
+
+
+def _target_users(line: str) -> frozenset[str] | None:
+    """The accounts a password-setting line changes, or None when the line does not say."""
+    users = {m.group(1) for pattern in _TARGET_USER for m in pattern.finditer(line.strip())}
+    users.discard("p")
+    return frozenset(users) or None
+
+
+def first_boot_password_script(ctx: CheckContext) -> tuple[TextFile, int, frozenset[str] | None] | None:
+    """A script that writes an account password from a per-device or random value, e.g. at
+    first boot (uci-defaults, rc scripts). Returns it, the line that sets the password and the
+    accounts it sets (None when the line does not name them: then every account counts)."""
     scripts = [t for t in text_files(ctx) if t.entry.kind == "script"
                or t.path.startswith(("/etc/init.d/", "/etc/uci-defaults/", "/etc/rc"))]
     for m in search(ctx, _SETS_PASSWORD, files=scripts):
@@ -280,7 +295,7 @@ def first_boot_password_script(ctx: CheckContext) -> tuple[TextFile, int] | None
             continue
         per_device = tainted_vars(m.file.lines(), _PER_DEVICE)
         if _PER_DEVICE.search(m.line_text) or uses_var(m.line_text, per_device):
-            return m.file, m.line
+            return m.file, m.line, _target_users(m.line_text)
     return None
 
 
@@ -308,12 +323,15 @@ def find_universal_passwords(ctx: CheckContext) -> CheckReport:
                            summary="no account has a password hash fixed in the image")
     replaced = first_boot_password_script(ctx)
     if replaced is not None:
-        script, line = replaced
+        script, line, users = replaced
+        who = "every account" if users is None else ", ".join(sorted(users))
         examined.append(Evidence(kind="file", ref=script.path, sha256=script.entry.sha256,
-                                 line=line, detail="sets account passwords from a per-device "
-                                 "or random value, so the shipped hash is replaced on each unit"))
-        return CheckReport(examined=examined, inferred={"uses_passwords": True},
-                           summary=f"shipped hashes are replaced per device by {script.path}")
+                                 line=line, detail=f"sets the password of {who} from a per-device "
+                                 "or random value, so that shipped hash is replaced on each unit"))
+        fixed = [] if users is None else [a for a in fixed if a.user not in users]
+        if not fixed:
+            return CheckReport(examined=examined, inferred={"uses_passwords": True},
+                               summary=f"shipped hashes are replaced per device by {script.path}")
     targets = {a.password: cred_crack.candidates_for(a.user) for a in fixed}
     cracked = cred_crack.crack(targets, ctx.options.crack_seconds, ctx.options.jobs)
     hits: list[Hit] = []

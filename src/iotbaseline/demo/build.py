@@ -41,18 +41,31 @@ _C_DNSMASQ = r"""
 static const char ver[] = "dnsmasq-2.66";
 int main(void) { puts(ver); return 0; }
 """
-# The camera daemon: the weak one. Built without NX/PIE/canary; uses strcpy/system.
+# The camera daemon: the weak one. A TCP listener built without NX/PIE/canary/RELRO that
+# copies network input with strcpy and hands it to system().
 _C_CAMD = r"""
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 static const char cloud[] = "http://cloud.democam.example/api/v1/telemetry";
 static const char mqtt[] = "mqtt://broker.democam.example:1883";
-int main(int argc, char **argv) {
-  char name[32]; char cmd[128];
-  if (argc > 1) strcpy(name, argv[1]); else strcpy(name, "cam0");
-  sprintf(cmd, "echo %s %s %s", name, cloud, mqtt);
-  return system(cmd);
+int main(void) {
+  char req[256]; char name[32]; char cmd[128];
+  struct sockaddr_in addr = {0};
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  addr.sin_family = AF_INET; addr.sin_port = htons(8080);
+  bind(s, (struct sockaddr *)&addr, sizeof addr); listen(s, 4);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    ssize_t n = recv(c, req, sizeof req - 1, 0);
+    if (n <= 0) { close(c); continue; }
+    req[n] = 0; strcpy(name, req);
+    sprintf(cmd, "echo %s %s %s", name, cloud, mqtt);
+    system(cmd); close(c);
+  }
 }
 """
 
@@ -222,7 +235,7 @@ def build_rootfs(root: Path, workdir: Path) -> None:
     (root / "tmp").chmod(0o1777)
     (root / "var" / "camd").mkdir(parents=True, exist_ok=True)
     (root / "var" / "camd").chmod(0o777)  # world-writable state directory: a finding
-    hardened = ["-fstack-protector-strong", "-D_FORTIFY_SOURCE=2", "-fPIE", "-pie", "-Wl,-z,relro,-z,now"]
+    hardened = ["-fstack-protector-all", "-D_FORTIFY_SOURCE=2", "-fPIE", "-pie", "-Wl,-z,relro,-z,now", "-s"]
     weak = ["-fno-stack-protector", "-no-pie", "-z", "execstack", "-Wl,-z,norelro", "-U_FORTIFY_SOURCE"]
     _compile(_C_BUSYBOX, root / "bin" / "busybox", hardened, workdir)
     _compile(_C_DROPBEAR, root / "usr" / "sbin" / "dropbear", hardened, workdir)
