@@ -126,6 +126,19 @@ def test_universal_password_replaced_per_device_at_first_boot(tree):
     assert any(e.ref == "/etc/uci-defaults/50-rootpw" and e.line == 3 for e in outcome.evidence)
 
 
+def test_first_boot_script_for_another_account_does_not_hide_roots_universal_hash(tree):
+    # the script gives the 'support' account a per-device password; root's shipped hash stays
+    index = tree({
+        "/etc/passwd": PASSWD + "support:x:1001:1001::/home:/bin/sh\n",
+        "/etc/shadow": f"root:{md5_crypt.hash('admin')}:1:0:::::\nsupport:*:1:0:::::\n",
+        "/usr/sbin/set_support_pw.sh": "#!/bin/sh\nMAC=$(cat /sys/class/net/eth0/address)\n"
+                                       "echo \"support:$MAC\" | chpasswd\n"})
+    outcome, findings = run(ca.find_universal_passwords, index, crack_seconds=5.0)
+    assert where(findings) == [("/etc/shadow", 1)]
+    assert findings[0].secret == "admin"
+    assert any(e.ref == "/usr/sbin/set_support_pw.sh" and "support" in e.detail for e in outcome.evidence)
+
+
 def test_config_blank_default_and_fixed_passwords(tree):
     index = tree({
         "/etc/nvram.default": "lan_ipaddr=192.168.1.1\nhttp_passwd=\nhttp_username=admin\n",
