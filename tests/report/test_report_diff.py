@@ -129,3 +129,26 @@ def test_cli_scans_two_firmware_trees(tmp_path: Path, demo_scan: Any) -> None:
     result = runner.invoke(main, ["diff", str(new_dir), str(old_dir), "--no-db"])
     assert result.exit_code == 1  # telnet coming back is a regression
     assert "IOTB-SVC-001" in result.stdout
+
+
+def test_file_moving_into_a_grouped_finding_is_neither_new_nor_fixed() -> None:
+    """busybox stops being network-facing: its per-file FORTIFY finding becomes part of the
+    check's grouped finding. Same problem, so the diff reports nothing; a file that appears
+    only in the new grouped finding is new."""
+    from iotbaseline.model import Finding, Location, Severity, Target, ToolInfo
+    from iotbaseline.report.diff import diff_assessments
+
+    def assessment(findings: list[Finding]) -> Assessment:
+        return Assessment(tool=ToolInfo(version="t"), target=Target(name="x"), findings=findings)
+
+    per_file = Finding(id="IOTB-HARD-005#1", check="IOTB-HARD-005", title="t", severity=Severity.LOW,
+                       message="/bin/busybox (started at boot as telnetd) calls snprintf…",
+                       location=Location(path="/bin/busybox"))
+    grouped = Finding(id="IOTB-HARD-005#1", check="IOTB-HARD-005", title="t", severity=Severity.LOW,
+                      message="1 of 3 other ELF files…", properties={"paths": ["/bin/busybox"]})
+    grouped_more = grouped.model_copy(update={"properties": {"paths": ["/bin/busybox", "/usr/bin/new"]}})
+    quiet = diff_assessments(assessment([per_file]), assessment([grouped]))
+    assert quiet.new_findings == [] and quiet.fixed_findings == []
+    assert diff_assessments(assessment([grouped]), assessment([per_file])).fixed_findings == []
+    louder = diff_assessments(assessment([per_file]), assessment([grouped_more]))
+    assert [c.check for c in louder.new_findings] == ["IOTB-HARD-005"]

@@ -129,20 +129,50 @@ def _keys(findings: list[Finding], scrub: SecretScrubber) -> list[tuple[str, str
             else finding_key(f, scrub) for f in findings]
 
 
+def _grouped_paths(f: Finding) -> list[str]:
+    """Files a grouped finding stands for (checks report minor files as one finding)."""
+    paths = f.properties.get("paths") if not where(f.location) else None
+    return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
+
+
+def _paths_by_check(findings: list[Finding]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(check, file) pairs named by any finding, and those named by grouped findings only."""
+    located = {(f.check, f.location.path) for f in findings if f.location.path}
+    grouped = {(f.check, p) for f in findings for p in _grouped_paths(f)}
+    return located | grouped, grouped
+
+
+def _unmatched(findings: list[Finding], keys: list[tuple[str, str, str]],
+               other: list[Finding], other_keys: list[tuple[str, str, str]]) -> list[Finding]:
+    """Findings of one run with no counterpart in the other. A file that moves between a
+    per-file finding and a check's grouped finding (e.g. a binary that stopped being
+    network-facing) is the same problem, not a new or a fixed one."""
+    other_set = set(other_keys)
+    other_paths, other_grouped = _paths_by_check(other)
+    out: list[Finding] = []
+    seen: set[tuple[str, str, str]] = set()
+    for f, key in zip(findings, keys):
+        grouped = _grouped_paths(f)
+        if grouped:
+            if all((f.check, p) in other_paths for p in grouped):
+                continue
+        elif key in other_set or (f.location.path and (f.check, f.location.path) in other_grouped):
+            continue
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
 def _finding_changes(old: Assessment, new: Assessment, diff: AssessmentDiff) -> None:
     old_scrub, new_scrub = SecretScrubber(old.findings), SecretScrubber(new.findings)
     # compare with both runs' secrets redacted the same way
     both = SecretScrubber([*old.findings, *new.findings])
     old_keys, new_keys = _keys(old.findings, both), _keys(new.findings, both)
-    for findings, keys, others, scrub, out in (
-        (new.findings, new_keys, set(old_keys), new_scrub, diff.new_findings),
-        (old.findings, old_keys, set(new_keys), old_scrub, diff.fixed_findings),
-    ):
-        seen: set[tuple[str, str, str]] = set()
-        for f, key in zip(findings, keys):
-            if key not in others and key not in seen:
-                seen.add(key)
-                out.append(_finding_change(f, scrub))
+    diff.new_findings.extend(_finding_change(f, new_scrub)
+                             for f in _unmatched(new.findings, new_keys, old.findings, old_keys))
+    diff.fixed_findings.extend(_finding_change(f, old_scrub)
+                               for f in _unmatched(old.findings, old_keys, new.findings, new_keys))
     order = lambda c: (-c.severity.rank, c.check, c.where, c.line or 0)
     diff.new_findings.sort(key=order)
     diff.fixed_findings.sort(key=order)
