@@ -137,6 +137,24 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     stages = _Stages(progress)
     target = _target(source)
+    branch = _ComponentsBranch(options)
+    try:
+        return _run_stages(source, options, profile, probe, started, stages, target, branch)
+    finally:
+        branch.close()
+
+
+def _run_stages(
+    source: Path,
+    options: ScanOptions,
+    profile: Any,
+    probe: ProbeResult | None,
+    started: str,
+    stages: _Stages,
+    target: Target,
+    branch: _ComponentsBranch,
+) -> ScanResult:
+    out = options.out_dir
 
     from iotbaseline.extract import extract_image
 
@@ -161,31 +179,22 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
         index=index,
         options=CheckOptions(show_secrets=options.show_secrets, crack_seconds=options.crack_seconds, jobs=options.jobs),
     )
+    # The checks and the components branch (SBOM → CVEs → CycloneDX) read only the index, so
+    # the components branch runs in a forked process while the checks run here.
+    branch.start(index, _carved_blobs(source, extraction), target, options)
     outcomes, findings, inferred = stages.run(
         "checks", lambda: run_checks(ctx), ([], [], {})
     )
     outcomes = list(outcomes)
     findings = list(findings)
+    from iotbaseline.catalog.loader import load_catalogs
 
-    from iotbaseline.sbom.identify import identify_components
-
-    # the image itself is searched too: kernels and bootloaders live outside the root filesystem
-    blobs = [source] if source.is_file() else []
-    components: list[Component] = stages.run(
-        "sbom", lambda: identify_components(index, extra_blobs=blobs), []
-    )
-
-    db_info, components = stages.run(
-        "vulns", lambda: _match_vulns(components, index, options), (None, components)
-    )
-    if db_info is not None:
-        from iotbaseline.vulns.findings import findings_for_components
-
-        vuln_findings, vuln_outcomes = stages.run(
-            "vuln-findings", lambda: findings_for_components(components), ([], [])
-        )
-        findings.extend(vuln_findings)
-        outcomes.extend(vuln_outcomes)
+    # while the components branch finishes: the catalogs the assessment needs (cached)
+    stages.run("catalogs", lambda: load_catalogs(list(options.catalogs) or None), {})
+    parts = branch.result(stages)
+    findings.extend(parts.findings)
+    outcomes.extend(parts.outcomes)
+    components, db_info = parts.components, parts.db_info
 
     observations: list[Observation] = []
     if probe is not None:
@@ -218,7 +227,7 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
         assessment.errors.append(
             AnalysisError(stage="vulns", message="no vulnerability database: components were not matched against CVEs")
         )
-    written = _write_reports(assessment, options, stages, components, target, extraction)
+    written = _write_reports(assessment, options, stages, parts.sbom)
     assessment.errors.extend(stages.errors)
     assessment.run.stage_seconds = stages.seconds
     # assessment.json last, so it records the report stage's time and errors too
@@ -231,6 +240,20 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
         reasons = "; ".join(e.message for e in extraction.errors[:2]) or "no filesystem or known format found"
         problem = f"{source.name}: nothing could be extracted ({reasons})"
     return ScanResult(assessment=assessment, written=written, input_problem=problem, db_available=db_info is not None)
+
+
+def _carved_blobs(source: Path, extraction: ExtractionResult) -> list[Path]:
+    """Files outside the roots that the SBOM searches for a kernel banner: the blobs the
+    extractor carved and decompressed (a kernel), else the image itself."""
+    work = Path(extraction.work_dir)
+    carved = [
+        work / c.extracted_to
+        for c in extraction.chunks
+        if c.extracted_to and (work / c.extracted_to).is_file() and not (work / c.extracted_to).is_symlink()
+    ]
+    if carved:
+        return carved
+    return [source] if source.is_file() else []
 
 
 def _options_record(options: ScanOptions) -> dict[str, Any]:
@@ -295,17 +318,97 @@ def _assess(
 
 
 def _write_reports(
-    assessment: Assessment,
-    options: ScanOptions,
-    stages: _Stages,
-    components: list[Component],
-    target: Target,
-    extraction: ExtractionResult,
+    assessment: Assessment, options: ScanOptions, stages: _Stages, sbom: bytes | None
 ) -> dict[str, Path]:
-    from iotbaseline.report.formats import write_all
+    from iotbaseline.report.formats import ReportFormat, write_all
 
+    prerendered = {ReportFormat.CYCLONEDX: sbom} if sbom is not None else {}
     return stages.run(
         "report",
-        lambda: write_all(assessment, options.out_dir, options.formats, show_secrets=options.show_secrets),
+        lambda: write_all(assessment, options.out_dir, options.formats,
+                          show_secrets=options.show_secrets, prerendered=prerendered),
         {},
     )
+
+
+@dataclass
+class _ComponentsPart:
+    components: list[Component]
+    db_info: dict[str, Any] | None
+    findings: list[Finding]
+    outcomes: list[CheckOutcome]
+    sbom: bytes | None
+    seconds: dict[str, float]
+    errors: list[AnalysisError]
+
+
+def _components_branch(index: Any, blobs: list[Path], target: Target, options: ScanOptions) -> _ComponentsPart:
+    """SBOM → CVE matching → vulnerability findings → CycloneDX, each stage timed and guarded."""
+    from iotbaseline.sbom.identify import identify_components
+
+    stages = _Stages(None)
+    components: list[Component] = stages.run(
+        "sbom", lambda: identify_components(index, extra_blobs=blobs), []
+    )
+    db_info, components = stages.run(
+        "vulns", lambda: _match_vulns(components, index, options), (None, components)
+    )
+    findings: list[Finding] = []
+    outcomes: list[CheckOutcome] = []
+    if db_info is not None:
+        from iotbaseline.vulns.findings import findings_for_components
+
+        findings, outcomes = stages.run(
+            "vuln-findings", lambda: findings_for_components(components), ([], [])
+        )
+    sbom: bytes | None = None
+    if "cyclonedx" in options.formats:  # the slowest renderer (cyclonedx-python-lib): done here
+        from iotbaseline.sbom.cyclonedx import render_cyclonedx
+
+        sbom = stages.run("sbom-render", lambda: render_cyclonedx(components, target).encode(), None)
+    return _ComponentsPart(components, db_info, list(findings), list(outcomes), sbom,
+                           stages.seconds, stages.errors)
+
+
+class _ComponentsBranch:
+    """Runs ``_components_branch`` in a forked worker when there is a second core, else inline.
+
+    Forked once the inventory is built, so the worker inherits the index and nothing is
+    re-read. (A worker started earlier to pre-import its modules was measured slower: its
+    imports compete with extraction on a 2-core machine.) A worker that dies is reported and
+    its work re-run in-process."""
+
+    def __init__(self, options: ScanOptions) -> None:
+        self._pool: Any = None
+        self._future: Any = None
+        self._args: tuple[Any, ...] = ()
+
+    def start(self, index: Any, blobs: list[Path], target: Target, options: ScanOptions) -> None:
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._args = (index, blobs, target, options)
+        jobs = options.jobs or os.cpu_count() or 1
+        if jobs >= 2 and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_components_branch, *self._args)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def result(self, stages: _Stages) -> _ComponentsPart:
+        part: _ComponentsPart | None = None
+        if self._future is not None:
+            try:
+                part = self._future.result()
+            except Exception as exc:  # the worker died: do the work here instead
+                stages.errors.append(AnalysisError(stage="components", message=f"worker failed ({exc}); re-ran in-process"))
+        self.close()
+        if part is None:
+            part = _components_branch(*self._args)
+        stages.seconds.update(part.seconds)
+        stages.errors.extend(part.errors)
+        return part

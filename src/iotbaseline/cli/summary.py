@@ -7,7 +7,7 @@ from collections import Counter
 from rich.table import Table
 
 from iotbaseline.cli.common import console, err_console
-from iotbaseline.model import Assessment, Severity, VerdictValue
+from iotbaseline.model import Assessment, Finding, Severity, VerdictValue
 
 
 def threshold_reached(assessment: Assessment, fail_on: str) -> bool:
@@ -27,6 +27,17 @@ def threshold_reached(assessment: Assessment, fail_on: str) -> bool:
     return any(v.verdict in wanted for reqs in assessment.verdicts.values() for v in reqs.values())
 
 
+def _headline(finding: Finding, limit: int = 110) -> str:
+    """First sentence of a finding's message, secrets redacted: the table is a summary, the
+    reports have the full text."""
+    text = finding.message
+    if finding.secret and finding.redacted:
+        text = text.replace(finding.secret, finding.redacted)
+    cut = text.find(". ")
+    text = text if cut < 0 else text[: cut + 1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def print_summary(result) -> None:  # type: ignore[no-untyped-def]
     a: Assessment = result.assessment
     table = Table(title=f"Verdicts — {a.target.name}")
@@ -44,7 +55,7 @@ def print_summary(result) -> None:  # type: ignore[no-untyped-def]
             ft.add_column(col)
         for f in top:
             where = f.location.path or (f"{f.location.host}:{f.location.port}" if f.location.host else "")
-            ft.add_row(f.severity.value, f.check, where or "-", (f.redacted and f.message.replace(f.secret or "\0", f.redacted)) or f.message)
+            ft.add_row(f.severity.value, f.check, where or "-", _headline(f))
         console.print(ft)
     vulnerable = sorted((c for c in a.components if c.vulnerabilities), key=lambda c: -len(c.vulnerabilities))[:6]
     if vulnerable:

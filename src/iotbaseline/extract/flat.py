@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import bincopy  # type: ignore[import-untyped]
 
 
 class FlatImageError(Exception):
@@ -29,6 +28,8 @@ def sniff_flat(head: bytes) -> str | None:
 
 def convert_flat(source: Path, kind: str, out_dir: Path, max_bytes: int) -> tuple[Path, list[tuple[int, int]]]:
     """Write ``<name>.bin`` into out_dir; return it and the (start, end) address segments."""
+    import bincopy  # type: ignore[import-untyped]  # 60 ms to import: only for HEX/S-record input
+
     image = bincopy.BinFile()
     try:
         text = source.read_text(encoding="ascii", errors="strict")

@@ -113,10 +113,17 @@ def expand(names: tuple[str, ...] | list[str]) -> list[ReportFormat]:
 
 
 def write_all(
-    assessment: Assessment, out_dir: Path, names: tuple[str, ...] | list[str], *, show_secrets: bool = False
+    assessment: Assessment,
+    out_dir: Path,
+    names: tuple[str, ...] | list[str],
+    *,
+    show_secrets: bool = False,
+    prerendered: dict[ReportFormat, bytes] | None = None,
 ) -> dict[str, Path]:
     """Write each requested format (except JSON, written last by the caller); a renderer that
-    fails is recorded in the assessment's errors and the others are still written."""
+    fails is recorded in the assessment's errors and the others are still written.
+    ``prerendered`` holds outputs already made elsewhere (the scan renders CycloneDX beside the
+    checks)."""
     from iotbaseline.model import AnalysisError
 
     written: dict[str, Path] = {}
@@ -126,7 +133,8 @@ def write_all(
             continue
         path = out_dir / FILENAMES[fmt]
         try:
-            path.write_bytes(render(assessment, fmt, options))
+            ready = (prerendered or {}).get(fmt)
+            path.write_bytes(ready if ready is not None else render(assessment, fmt, options))
         except Exception as exc:  # one broken renderer must not lose the others
             assessment.errors.append(AnalysisError(stage=f"report:{fmt.value}", message=f"{type(exc).__name__}: {exc}"))
             continue
