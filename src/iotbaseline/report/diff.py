@@ -118,7 +118,7 @@ def _verdict_changes(old: Assessment, new: Assessment, diff: AssessmentDiff) -> 
 
 def _finding_change(f: Finding, scrub: SecretScrubber) -> FindingChange:
     return FindingChange(f.check, f.title, f.severity, where(f.location), f.location.line,
-                         scrub(f.message), f.id)
+                         scrub.for_finding(f)(f.message), f.id)
 
 
 def _keys(findings: list[Finding], scrub: SecretScrubber) -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from iotbaseline.model import Finding, Location
 
@@ -31,30 +31,49 @@ def where(location: Location) -> str:
     return ""
 
 
+GLOBAL_SECRET_MIN_LENGTH = 8
+
+
 class SecretScrubber:
-    """Replaces every known secret value with its redacted form in text shown to people.
+    """Replaces known secret values with their redacted form in text shown to people.
 
     Checks already redact their excerpts; this is the second line of defence for messages and
-    evidence that quote a value (a report must never print ``Finding.secret``)."""
+    evidence that quote a value (a report must never print ``Finding.secret``). A finding's own
+    text is scrubbed of its own secret whatever its length (``for_finding``); other text is
+    scrubbed only of secrets of at least GLOBAL_SECRET_MIN_LENGTH characters, because short
+    default passwords ("admin", "1234") are also ordinary words and user names there."""
 
     def __init__(self, findings: Iterable[Finding]) -> None:
-        pairs = {(f.secret, f.redacted or "[redacted]") for f in findings if f.secret}
+        pairs = {(f.secret, f.redacted or "[redacted]") for f in findings
+                 if f.secret and len(f.secret) >= GLOBAL_SECRET_MIN_LENGTH}
         # longest first so a secret that contains another is replaced whole
         self._pairs = sorted(pairs, key=lambda p: -len(p[0]))
 
     def __call__(self, text: str | None) -> str:
-        if not text:
-            return ""
-        for secret, shown in self._pairs:
-            if secret in text:
-                text = text.replace(secret, shown)
-        return text
+        return _replace(text, self._pairs)
+
+    def for_finding(self, finding: Finding) -> Callable[[str | None], str]:
+        own = [(finding.secret, finding.redacted or "[redacted]")] if finding.secret else []
+        pairs = sorted({*self._pairs, *own}, key=lambda p: -len(p[0]))
+        return lambda text: _replace(text, pairs)
+
+
+def _replace(text: str | None, pairs: list[tuple[str, str]]) -> str:
+    if not text:
+        return ""
+    for secret, shown in pairs:
+        if secret in text:
+            text = text.replace(secret, shown)
+    return text
 
 
 def finding_key(finding: Finding, scrub: SecretScrubber | None = None) -> tuple[str, str, str]:
-    """(check, where, normalised message): what makes two findings of two runs the same."""
-    message = scrub(finding.message) if scrub else finding.message
-    message = _PATH_LINE.sub(r"\1:#", message)
+    """(check, where, normalised message): what makes two findings of two runs the same.
+
+    Deliberately independent of secrets (``scrub`` is accepted for compatibility and unused):
+    messages are redacted by the checks, and a fingerprint must be the same whether the
+    assessment still holds the secret values (live scan) or not (re-render from JSON)."""
+    message = _PATH_LINE.sub(r"\1:#", finding.message)
     return finding.check, where(finding.location), _SPACE.sub(" ", message).strip()
 
 

@@ -132,7 +132,8 @@ def _location(finding: Finding) -> dict[str, Any]:
     return {"logicalLocations": [{"fullyQualifiedName": where(loc) or finding.id, "kind": "resource"}]}
 
 
-def _finding_result(f: Finding, rules: _RuleBook, scrub: SecretScrubber) -> dict[str, Any]:
+def _finding_result(f: Finding, rules: _RuleBook, scrubber: SecretScrubber) -> dict[str, Any]:
+    scrub = scrubber.for_finding(f)
     excerpts = [scrub(e.excerpt) for e in f.evidence if e.excerpt]
     props: dict[str, Any] = {
         "findingId": f.id,
@@ -153,7 +154,7 @@ def _finding_result(f: Finding, rules: _RuleBook, scrub: SecretScrubber) -> dict
         "level": LEVEL[f.severity],
         "message": {"text": _text(scrub(f.message), f.title)},
         "locations": [_location(f)],
-        "partialFingerprints": {FINGERPRINT_KEY: finding_fingerprint(f, scrub)},
+        "partialFingerprints": {FINGERPRINT_KEY: finding_fingerprint(f)},
         "properties": props,
     }
 

@@ -283,7 +283,8 @@ def _check_specs() -> dict[str, Any]:
     return {c.spec.id: c.spec for c in all_checks()}
 
 
-def _finding_view(f: Finding, scrub: SecretScrubber) -> FindingView:
+def _finding_view(f: Finding, scrubber: SecretScrubber) -> FindingView:
+    scrub = scrubber.for_finding(f)
     excerpts = [scrub(e.excerpt) for e in f.evidence if e.excerpt]
     provenance = [scrub(p) for p in f.location.provenance]
     place = where(f.location)
