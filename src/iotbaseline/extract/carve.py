@@ -8,11 +8,12 @@ kernel too). When the fast path yields no root filesystem the pipeline falls bac
 from __future__ import annotations
 
 import lzma
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iotbaseline.extract.headers import parse_known_header
+from iotbaseline.extract.headers import Header, parse_known_header
 from iotbaseline.extract.limits import Budget, LimitHit
 from iotbaseline.extract.safe_fs import ModeManifest
 from iotbaseline.extract.squashfs.extract import extract_squashfs
@@ -66,25 +67,79 @@ def find_squashfs(data: bytes) -> list[tuple[int, Superblock]]:
     return outer
 
 
+MAX_NESTED_HEADERS = 4  # CHK → TRX → … ; deeper nesting is left to unblob
+
+
+@dataclass
+class PlacedHeader:
+    """A vendor header found at ``offset`` of the image (0, or the start of a parent's part)."""
+
+    offset: int
+    header: Header
+
+    @property
+    def end(self) -> int:
+        return self.offset + max([self.header.size] + [e for _n, _s, e in self.header.parts])
+
+    @property
+    def description(self) -> str:
+        if self.offset == 0:
+            return self.header.description
+        return f"image offset {self.offset:#x}: {self.header.description}"
+
+
+def find_headers(data: bytes) -> list[PlacedHeader]:
+    """The header at offset 0 and the headers nested at the start of its parts (a Netgear
+    CHK holding a TRX, …), outermost first. Each nested header is parsed from its part
+    alone, so it cannot claim bytes outside it."""
+    placed: list[PlacedHeader] = []
+    todo = [(0, len(data), 0)]
+    while todo:
+        start, end, depth = todo.pop()
+        header = parse_known_header(data if (start, end) == (0, len(data)) else data[start:end])
+        if header is None:
+            continue
+        placed.append(PlacedHeader(start, header))
+        if depth < MAX_NESTED_HEADERS:
+            todo += [(start + s, start + e, depth + 1) for _n, s, e in header.parts if s > 0]
+    placed.sort(key=lambda item: item.offset)
+    return placed
+
+
+def chain_at(name: str, headers: list[PlacedHeader], offset: int) -> list[str]:
+    """Provenance up to ``offset``: the image, then every container that encloses it."""
+    return [name] + [h.description for h in headers if h.offset <= offset < h.end]
+
+
 def carve_image(data: bytes, name: str, out_dir: Path, work_dir: Path, budget: Budget) -> CarveResult:
     result = CarveResult()
     parent = name
     covered: list[tuple[int, int, str, str | None, str]] = []  # start, end, kind, to, note
-    header = parse_known_header(data)
-    chain = [f"{name}"]
+    headers = find_headers(data)
+    squashfs = find_squashfs(data)
+    nested_at = {h.offset for h in headers}
     # The kernel is decompressed in a thread while SquashFS is extracted: both spend their
-    # time in liblzma and system calls, which release the GIL.
+    # time in liblzma/zlib and system calls, which release the GIL.
     pool = ThreadPoolExecutor(max_workers=1)
     kernels: list[Future[tuple[int, int, str, str | None, str]]] = []
-    if header is not None:
-        covered.append((0, header.size, header.kind, None, header.description))
-        chain.append(header.description)
-        for part, start, end in header.parts:
-            if part == "kernel":
+    for placed in headers:
+        covered.append((placed.offset, placed.offset + placed.header.size, placed.header.kind,
+                        None, placed.description))
+        for part, rel_start, rel_end in placed.header.parts:
+            start, end = placed.offset + rel_start, placed.offset + rel_end
+            if start in nested_at:
+                continue  # a container of its own, covered by its parts
+            # a filesystem inside a declared kernel part ends the kernel there
+            end = min([end] + [o for o, _sb in squashfs if start < o < end])
+            if part.startswith("kernel") and not any(o == start for o, _sb in squashfs):
                 kernels.append(pool.submit(_kernel, data, start, end, out_dir, work_dir, budget,
                                            result))
+            elif part == "loader":
+                covered.append((start, end, "loader", None, "boot loader stub declared by "
+                                f"the {placed.header.kind} header"))
     try:
-        _carve_squashfs(data, parent, chain, out_dir, work_dir, budget, result, covered)
+        _carve_squashfs(data, squashfs, parent, headers, out_dir, work_dir, budget, result,
+                        covered)
     finally:
         covered += [future.result() for future in kernels]
         pool.shutdown()
@@ -92,10 +147,11 @@ def carve_image(data: bytes, name: str, out_dir: Path, work_dir: Path, budget: B
     return result
 
 
-def _carve_squashfs(data: bytes, parent: str, chain: list[str], out_dir: Path, work_dir: Path,
-                    budget: Budget, result: CarveResult,
+def _carve_squashfs(data: bytes, found: list[tuple[int, Superblock]], parent: str,
+                    headers: list[PlacedHeader], out_dir: Path, work_dir: Path, budget: Budget,
+                    result: CarveResult,
                     covered: list[tuple[int, int, str, str | None, str]]) -> None:
-    for offset, sb in find_squashfs(data):
+    for offset, sb in found:
         target = out_dir / f"squashfs-{offset:#x}"
         where = f"image offset {offset:#x}"
         try:
@@ -120,21 +176,32 @@ def _carve_squashfs(data: bytes, parent: str, chain: list[str], out_dir: Path, w
                                                  message=str(outcome.limit)))
         rel = str(target.relative_to(work_dir))
         covered.append((offset, offset + sb.bytes_used, "squashfs", rel, outcome.description))
-        result.trees.append(Tree(target, chain + [f"{where}: {outcome.description}"], outcome.manifest))
+        chain = chain_at(parent, headers, offset) + [f"{where}: {outcome.description}"]
+        result.trees.append(Tree(target, chain, outcome.manifest))
+
+
+def _decompress_kernel(blob: bytes) -> tuple[str, bytes] | None:
+    """LZMA ("alone" header) or gzip kernel, at most ``MAX_KERNEL_BYTES``; None if neither."""
+    if blob[:1] in (b"\x5d", b"\x6d"):
+        return "LZMA", lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(
+            blob, MAX_KERNEL_BYTES)
+    if blob[:2] == b"\x1f\x8b":
+        return "gzip", zlib.decompressobj(wbits=31).decompress(blob, MAX_KERNEL_BYTES)
+    return None
 
 
 def _kernel(data: bytes, start: int, end: int, out_dir: Path, work_dir: Path, budget: Budget,
             result: CarveResult) -> tuple[int, int, str, str | None, str]:
-    """Decompress an LZMA kernel so later stages can read its version banner."""
-    blob = data[start:end]
-    if blob[:1] != b"\x5d" and blob[:1] != b"\x6d":
-        return (start, end, "kernel", None, "kernel (not LZMA, kept in the image)")
+    """Decompress a kernel so later stages can read its version banner."""
     try:
-        raw = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(blob, MAX_KERNEL_BYTES)
-    except lzma.LZMAError as exc:
+        found = _decompress_kernel(data[start:end])
+    except (lzma.LZMAError, zlib.error) as exc:
         result.errors.append(ExtractionError(stage="kernel", offset=start, size=end - start,
-                                             message=f"LZMA kernel did not decompress: {exc}"))
-        return (start, end, "kernel", None, "kernel (LZMA, corrupt)")
+                                             message=f"kernel did not decompress: {exc}"))
+        return (start, end, "kernel", None, "kernel (compressed, corrupt)")
+    if found is None:
+        return (start, end, "kernel", None, "kernel (not LZMA or gzip, kept in the image)")
+    codec, raw = found
     try:
         budget.add_bytes(len(raw))
     except LimitHit as hit:
@@ -144,7 +211,7 @@ def _kernel(data: bytes, start: int, end: int, out_dir: Path, work_dir: Path, bu
     target = out_dir / f"kernel-{start:#x}.bin"
     target.write_bytes(raw)
     return (start, end, "kernel", str(target.relative_to(work_dir)),
-            f"LZMA kernel, {len(raw)} bytes decompressed")
+            f"{codec} kernel, {len(raw)} bytes decompressed")
 
 
 def _with_gaps(data: bytes, covered: list[tuple[int, int, str, str | None, str]],
@@ -153,20 +220,50 @@ def _with_gaps(data: bytes, covered: list[tuple[int, int, str, str | None, str]]
     pos = 0
     for start, end, kind, to, note in sorted(covered):
         if start > pos:
-            chunks.append(_gap(data, pos, start, parent))
+            chunks += classify_gap(data, pos, start, parent)
         if start >= pos:
             chunks.append(Chunk(start=start, end=end, kind=kind, extracted_to=to, parent=parent,
                                 note=note))
             pos = end
     if covered and pos < len(data):
-        chunks.append(_gap(data, pos, len(data), parent))
+        chunks += classify_gap(data, pos, len(data), parent)
     return chunks
 
 
-def _gap(data: bytes, start: int, end: int, parent: str) -> Chunk:
+PADDING_BYTES = b"\x00\xff"  # erased NOR/NAND flash reads 0xff; builders pad with 0x00 too
+JFFS2_EOF = b"\xde\xad\xc0\xde"  # OpenWrt's "format the overlay at first boot" marker
+MIN_CARVE_BYTES = 256  # regions with less non-padding data are not worth an unblob run
+
+
+def classify_gap(data: bytes, start: int, end: int, parent: str) -> list[Chunk]:
+    """A region the fast path did not identify, classified cheaply: padding (0x00/0xff),
+    a JFFS2 end-of-filesystem marker between padding, a few stray bytes (``unknown``, too
+    small to carve), or data worth carving (``unknown`` spanning the whole region, so a
+    filesystem that starts with zeros — ext2/3/4's boot block — is not cut)."""
     piece = data[start:end]
-    if piece.count(piece[:1]) == len(piece):
-        return Chunk(start=start, end=end, kind="padding", parent=parent,
-                     note=f"{end - start} bytes of 0x{piece[0]:02x}")
-    return Chunk(start=start, end=end, kind="unknown", parent=parent,
-                 note="not identified by the fast path")
+    core = piece.strip(PADDING_BYTES)
+    if not core:
+        return [_padding(piece, start, end, parent)]
+    lead = len(piece) - len(piece.lstrip(PADDING_BYTES))
+    core_start, core_end = start + lead, start + lead + len(core)
+    if core.replace(JFFS2_EOF, b"").strip(PADDING_BYTES) == b"" and core.startswith(JFFS2_EOF):
+        middle = Chunk(start=core_start, end=core_end, kind="jffs2-eof", parent=parent,
+                       note="JFFS2 end-of-filesystem marker 0xdeadc0de: an empty overlay "
+                       "partition, formatted by the device at first boot")
+    elif len(core) < MIN_CARVE_BYTES:
+        middle = Chunk(start=core_start, end=core_end, kind="unknown", parent=parent,
+                       note=f"{len(core)} bytes between padding; too small to carve")
+    else:
+        return [Chunk(start=start, end=end, kind="unknown", parent=parent,
+                      note="not identified by the fast path")]
+    out = [_padding(piece[:lead], start, core_start, parent)] if lead else []
+    out.append(middle)
+    if core_end < end:
+        out.append(_padding(piece[core_end - start :], core_end, end, parent))
+    return out
+
+
+def _padding(piece: bytes, start: int, end: int, parent: str) -> Chunk:
+    values = sorted({f"0x{b:02x}" for b in set(piece)})
+    return Chunk(start=start, end=end, kind="padding", parent=parent,
+                 note=f"{end - start} bytes of {' and '.join(values)}")

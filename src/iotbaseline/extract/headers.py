@@ -2,14 +2,20 @@
 
 Each parser looks at the start of a buffer and returns the header's parts (name, start,
 end) with a description for provenance, or None. Offsets are checked against the buffer,
-never trusted. Layouts: TP-Link v1/v2 (OpenWrt's mktplinkfw), U-Boot legacy uImage, and
-Broadcom TRX (also carved by unblob), D-Link/Alpha wrgg03, Android boot images, U-Boot FIT and Huawei HWNP packets.
+never trusted. Layouts: TP-Link v1/v2 (OpenWrt's mktplinkfw), U-Boot legacy uImage,
+Broadcom TRX and Netgear CHK (both also carved by unblob), D-Link/Alpha wrgg03, Android boot
+images, U-Boot FIT and Huawei HWNP packets. Part names matter to the fast path: parts named
+``kernel…`` are decompressed as kernels, ``loader`` parts are kept as they are, the others
+are searched for filesystems.
 """
 
 from __future__ import annotations
 
+import binascii
 import struct
 from dataclasses import dataclass, field
+
+from iotbaseline.extract.squashfs.superblock import MAGICS as SQUASHFS_MAGICS
 
 
 @dataclass
@@ -205,34 +211,108 @@ def parse_hwnp(buf: bytes) -> Header | None:
 
 
 UIMAGE_COMPRESSION = {0: "none", 1: "gzip", 2: "bzip2", 3: "lzma", 4: "lzo", 5: "lz4", 6: "zstd"}
+UIMAGE_TYPES = {2: "kernel", 14: "kernel", 3: "ramdisk", 7: "filesystem"}  # image.h ih_type
 
 
 def parse_uimage(buf: bytes) -> Header | None:
     if len(buf) < 64 or buf[:4] != b"\x27\x05\x19\x56":
         return None
     size = struct.unpack_from(">I", buf, 12)[0]
-    comp, name = buf[31], _text(buf[32:64])
+    image_type, comp, name = buf[30], buf[31], _text(buf[32:64])
     if 64 + size > len(buf):
         return None
     header = Header("uimage", 64,
                     f"U-Boot uImage '{name}' ({UIMAGE_COMPRESSION.get(comp, comp)} payload)")
-    header.parts.append(("payload", 64, 64 + size))
+    header.parts.append((UIMAGE_TYPES.get(image_type, "payload"), 64, 64 + size))
     return header
+
+
+LZMA_ALONE_PROPS = (b"\x5d", b"\x6d")
+
+
+def _trx_part_name(buf: bytes, index: int, start: int, count: int) -> str:
+    """TRX offsets are unnamed; the usual order is [loader,] kernel, rootfs."""
+    head = buf[start : start + 4]
+    if head[:1] in LZMA_ALONE_PROPS and head[1:3] == b"\x00\x00":
+        return "kernel"
+    if head in SQUASHFS_MAGICS:
+        return "rootfs"
+    if index == 0 and count > 2:
+        return "loader"  # OpenWrt's lzma-loader stub before the kernel
+    return f"partition-{index}"
 
 
 def parse_trx(buf: bytes) -> Header | None:
+    """Broadcom TRX (little-endian): "HDR0", total length, CRC32 (from byte 12 to the end,
+    no final inversion), flags, version 1 (3 offsets) or 2 (4 offsets), each from the
+    header's start."""
     if len(buf) < 28 or buf[:4] != b"HDR0":
         return None
-    length, _crc, _flags, version = struct.unpack_from("<IIHH", buf, 4)
+    length, crc, _flags, version = struct.unpack_from("<IIHH", buf, 4)
     if version not in (1, 2) or length > len(buf) or length < 28:
         return None
     count = 3 if version == 1 else 4
-    offsets = [o for o in struct.unpack_from(f"<{count}I", buf, 16) if 0 < o < length]
-    header = Header("trx", 28 if version == 1 else 32, f"TRX v{version} container")
-    bounds = sorted(offsets) + [length]
-    for i, start in enumerate(sorted(offsets)):
-        header.parts.append((f"partition-{i}", start, bounds[i + 1]))
+    size = 12 + 4 * count
+    offsets = sorted({o for o in struct.unpack_from(f"<{count}I", buf, 16) if size <= o < length})
+    crc_ok = binascii.crc32(buf[12:length]) ^ 0xFFFFFFFF == crc
+    header = Header("trx", size, f"TRX v{version} container ({length} bytes, "
+                    f"CRC32 {'ok' if crc_ok else 'mismatch'})")
+    bounds = offsets + [length]
+    for i, start in enumerate(offsets):
+        header.parts.append((_trx_part_name(buf, i, start, len(offsets)), start, bounds[i + 1]))
     return header
+
+
+CHK_MAGIC = b"*#$^"
+CHK_FIXED = 40
+CHK_REGIONS = {1: "WW", 2: "NA"}
+
+
+def netgear_checksum(data: bytes) -> int:
+    """Netgear's Fletcher-like sum (mkchkimg): c0 adds the bytes, c1 adds c0, both 32-bit;
+    each folded to 16 bits twice; the result is c1 << 16 | c0. A Python loop: used on the
+    header only (the payload sums would cost ~0.1 s per MB)."""
+    c0 = c1 = 0
+    for byte in data:
+        c0 = (c0 + byte) & 0xFFFFFFFF
+        c1 = (c1 + c0) & 0xFFFFFFFF
+    folded = []
+    for value in (c0, c1):
+        value = (value & 0xFFFF) + (value >> 16)
+        folded.append(((value >> 16) + value) & 0xFFFF)
+    return folded[1] << 16 | folded[0]
+
+
+def parse_chk(buf: bytes) -> Header | None:
+    """Netgear CHK (big-endian): magic "*#$^", header length (40 + board id), region and
+    version bytes, kernel/rootfs checksums, kernel and rootfs lengths, image and header
+    checksums, then the board id (not NUL-terminated) up to the header length."""
+    if len(buf) < CHK_FIXED or buf[:4] != CHK_MAGIC:
+        return None
+    (header_len,) = struct.unpack_from(">I", buf, 4)
+    if not CHK_FIXED <= header_len <= CHK_FIXED + 256 or header_len > len(buf):
+        return None
+    _kc, _rc, kernel_len, rootfs_len, _ic, header_sum = struct.unpack_from(">6I", buf, 16)
+    board = buf[CHK_FIXED:header_len].rstrip(b"\0")
+    if not board or not board.isascii() or not board.decode().isprintable():
+        return None
+    if header_len + kernel_len + rootfs_len > len(buf):
+        return None
+    blank = bytearray(buf[:header_len])
+    blank[36:40] = bytes(4)
+    sum_ok = netgear_checksum(bytes(blank)) == header_sum
+    region = CHK_REGIONS.get(buf[8], f"{buf[8]}")
+    v = buf[9:16]
+    version = f"{v[0]}.{v[1]}.{v[2]}.{v[3]}_{v[4]}.{v[5]}.{v[6]}"
+    header = Header("chk", header_len,
+                    f"Netgear CHK header (board {board.decode()}, region {region}, version "
+                    f"{version}, header checksum {'ok' if sum_ok else 'mismatch'})")
+    if kernel_len:
+        header.parts.append(("kernel", header_len, header_len + kernel_len))
+    if rootfs_len:
+        start = header_len + kernel_len
+        header.parts.append(("rootfs", start, start + rootfs_len))
+    return header if header.parts else None
 
 
 def parse_known_header(buf: bytes) -> Header | None:
@@ -247,6 +327,7 @@ PARSERS = {
     "tplink": parse_tplink,
     "uimage": parse_uimage,
     "trx": parse_trx,
+    "chk": parse_chk,
     "wrgg": parse_wrgg,
     "android-boot": parse_android_boot,
     "fit": parse_fit,

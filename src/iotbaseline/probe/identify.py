@@ -193,15 +193,16 @@ def parse_adb(reply: bytes) -> dict[str, Any] | None:
     if len(reply) < 24:
         return None
     try:
-        command, _arg0, _arg1, length, _, _ = unpack(reply[:24])
+        command, _arg0, _arg1, length, _checksum = unpack(reply[:24])  # five fields
     except Exception:  # noqa: BLE001 - malformed device data
         return None
     from adb_shell.adb_message import int_to_cmd
 
     try:
-        name = int_to_cmd(command)
+        raw = int_to_cmd(command)  # adb_shell returns the command as bytes (b"CNXN")
     except Exception:  # noqa: BLE001
         return None
+    name = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
     if name not in ("CNXN", "AUTH"):
         return None
     payload = reply[24:24 + min(int(length), 4096)]
