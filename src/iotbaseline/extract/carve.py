@@ -72,14 +72,12 @@ MAX_NESTED_HEADERS = 4  # CHK → TRX → … ; deeper nesting is left to unblob
 
 @dataclass
 class PlacedHeader:
-    """A vendor header found at ``offset`` of the image (0, or the start of a parent's part)."""
+    """A vendor header found at ``offset`` of the image (0, or the start of a parent's part);
+    it owns the bytes up to ``end`` (the image's end, or the end of that part)."""
 
     offset: int
+    end: int
     header: Header
-
-    @property
-    def end(self) -> int:
-        return self.offset + max([self.header.size] + [e for _n, _s, e in self.header.parts])
 
     @property
     def description(self) -> str:
@@ -99,7 +97,7 @@ def find_headers(data: bytes) -> list[PlacedHeader]:
         header = parse_known_header(data if (start, end) == (0, len(data)) else data[start:end])
         if header is None:
             continue
-        placed.append(PlacedHeader(start, header))
+        placed.append(PlacedHeader(start, end, header))
         if depth < MAX_NESTED_HEADERS:
             todo += [(start + s, start + e, depth + 1) for _n, s, e in header.parts if s > 0]
     placed.sort(key=lambda item: item.offset)

@@ -54,8 +54,11 @@ def _usage(top: Path) -> tuple[int, int]:
     return total, count
 
 
-def run_unblob(source: Path, work_dir: Path, limits: Limits, input_size: int,
+def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_size: int,
                already_written: int = 0) -> UnblobRun:
+    """unblob on ``source`` (or on each of several files, in one worker and one report)."""
+    sources = source if isinstance(source, list) else [source]
+    source = sources[0]
     extract_root = work_dir / "unblob"
     modes_dir = work_dir / ".modes"
     modes_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +66,7 @@ def run_unblob(source: Path, work_dir: Path, limits: Limits, input_size: int,
     report.unlink(missing_ok=True)
     run = UnblobRun(extract_root)
     spec = {
-        "input": str(source.resolve()),
+        "inputs": [str(path.resolve()) for path in sources],
         "extract_root": str(extract_root),
         "report": str(report),
         "log": str(work_dir / ".unblob.log"),

@@ -1,4 +1,4 @@
-"""Child process that runs unblob on one file (``python -m iotbaseline.extract.unblob_worker``).
+"""Child process that runs unblob on one file (or on each of several) (``python -m iotbaseline.extract.unblob_worker``).
 
 Runs in its own process group so the parent can stop it (and the tools it started) when a
 bound is reached, and inside unblob's Landlock sandbox where the kernel offers it, so the
@@ -48,8 +48,24 @@ def main(argv: list[str]) -> int:
     log.touch()
     _quiet_logging(log)
     sandbox = Sandbox(config, log, report)
-    sandbox.run(process_file, config, Path(spec["input"]), report)
+    inputs = [Path(path) for path in spec["inputs"]]
+    if len(inputs) == 1:
+        sandbox.run(process_file, config, inputs[0], report)
+    else:
+        sandbox.run(_process_each, config, inputs, report)
     return 0
+
+
+def _process_each(config: object, inputs: list[Path], report: Path) -> None:
+    """Several inputs (leftover regions of one image) in one run, one combined report."""
+    from unblob.models import ProcessResult
+    from unblob.processing import process_file, write_json_report
+
+    combined = ProcessResult()
+    for path in inputs:
+        for task_result in process_file(config, path).results:  # type: ignore[arg-type]
+            combined.register(task_result)
+    write_json_report(report, combined)
 
 
 def _keep_symlinks_exact() -> None:
