@@ -63,7 +63,7 @@ def main() -> None:
                            stdout=subprocess.DEVNULL)
             cli.append(time.perf_counter() - started)
             subprocess.run([*CLI, "inventory", str(work), "--json"], check=True,
-                           stdout=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             cli_both.append(time.perf_counter() - started)
             shutil.rmtree(work)
         peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

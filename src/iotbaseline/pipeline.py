@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import shutil
 import time
 import traceback
 from collections.abc import Callable
@@ -103,10 +104,66 @@ def _target(path: Path) -> Target:
 def _load_probe(path: Path | None) -> ProbeResult | None:
     if path is None:
         return None
+    from pydantic import ValidationError
+
     try:
         return ProbeResult.model_validate_json(path.read_text())
+    except ValidationError as exc:  # one line: the first problems, not pydantic's multi-line text
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        raise InputError(f"{path}: not a readable probe.json ({problems})") from exc
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable probe.json ({exc})") from exc
+
+
+def _check_catalogs(ids: tuple[str, ...]) -> None:
+    from iotbaseline.catalog.loader import CATALOG_IDS
+
+    unknown = [c for c in ids if c not in CATALOG_IDS]
+    if unknown:
+        raise InputError(f"unknown catalog {', '.join(map(repr, unknown))}; "
+                         f"known catalogs: {', '.join(CATALOG_IDS)}")
+
+
+_REPORT_FILES = ("extraction.json", "assessment.json", "report.html", "results.sarif", "sbom.cdx.json",
+                 "ics.md", "ics.csv")
+
+
+def _check_paths_apart(source: Path, out: Path) -> None:
+    """The reports must not become part of the scanned tree, and the tree this scan replaces
+    must not be the input."""
+    src, dst = source.resolve(), out.resolve()
+    if source.is_dir() and (dst == src or src in dst.parents):
+        raise InputError(f"{out}: the output directory is inside the scanned directory {source}; "
+                         "its reports would be scanned as firmware files — choose another -o")
+    work = dst / "extracted"
+    if src == work or work in src.parents:
+        raise InputError(f"{source}: lies inside {out / 'extracted'}, which this scan replaces; "
+                         "copy it elsewhere or choose another -o")
+
+
+def _prepare_out_dir(out: Path) -> None:
+    """Create the output directory, and remove the previous run's ``extracted`` tree: unblob will
+    not extract over it, and its stale files would sit beside the new image's."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: output path exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the output directory ({exc.strerror})") from exc
+    work = out / "extracted"
+    if not work.exists() and not work.is_symlink():
+        return
+    ours = any((out / name).is_file() for name in _REPORT_FILES)
+    if work.is_symlink() or not work.is_dir() or not ours:
+        raise InputError(f"{work}: exists but is not the tree of a previous scan "
+                         "(no report of ours beside it); remove it or choose another -o")
+    if work.exists():
+        try:
+            shutil.rmtree(work)
+        except OSError as exc:
+            raise InputError(f"{work}: cannot remove the previous scan's tree ({exc})") from exc
 
 
 def _load_profile(path: Path | None) -> Any:
@@ -132,8 +189,14 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
             raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
     profile = _load_profile(options.profile)
     probe = _load_probe(options.probe_results)
+    _check_catalogs(options.catalogs)
+    if options.use_db and options.db_path is not None and not options.db_path.is_file():
+        # named explicitly, so a typo or a failed cache restore must not pass a CI gate silently
+        raise InputError(f"{options.db_path}: no vulnerability database there (run 'iotbaseline db "
+                         "import' or 'db update', or scan with --no-db)")
     out = options.out_dir
-    out.mkdir(parents=True, exist_ok=True)
+    _check_paths_apart(source, out)
+    _prepare_out_dir(out)
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     stages = _Stages(progress)
     target = _target(source)

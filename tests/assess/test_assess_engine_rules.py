@@ -274,3 +274,31 @@ def test_unknown_citation_is_reported_not_lost() -> None:
     a = build_assessment({ETSI: mini_etsi()}, None,
                          findings=[finding("X#1", [f"{ETSI}:7.7-7"])], mapper=lambda r: [])
     assert any("7.7-7" in e.message for e in a.errors)
+
+
+def test_probe_observation_cited_by_its_outcome_is_listed_once() -> None:
+    # A probe check's PASS outcome carries its observation as evidence, and the observation
+    # itself cites the requirement too: the verdict listed it twice.
+    ref = f"{ETSI}:9.9-9"
+    obs = Observation(id="http/8080/management", kind="http", host="127.0.0.1", port=8080,
+                      summary="20 management paths requested: 0 open", provisions=[ref])
+    passed = outcome("IOTB-HTTP-003", OutcomeStatus.PASS, [ref])
+    passed.evidence = [Evidence(kind="observation", ref=obs.id, detail=obs.summary)]
+    v = run(profile(), outcomes=[passed], observations=[obs])[ETSI]["9.9-9"]
+    assert v.verdict is VerdictValue.PASS
+    assert [(e.kind, e.ref) for e in v.evidence] == [
+        ("check", "IOTB-HTTP-003"), ("observation", "http/8080/management")]
+
+
+def test_4_1_fail_cites_each_unjustified_recommendation() -> None:
+    # 4-1 was FAIL with an empty evidence list: the recommendations it rests on were only named
+    # in the reason text
+    from iotbaseline.catalog.loader import load_catalog
+
+    ref = f"{ETSI}:5.6-9"  # a recommendation (R) in Table B.1
+    v = run(profile(), findings=[finding("IOTB-X-001#1", [ref])],
+            catalogs={ETSI: load_catalog(ETSI)})[ETSI]
+    assert v["5.6-9"].verdict is VerdictValue.FAIL
+    four = v["4-1"]
+    assert four.verdict is VerdictValue.FAIL
+    assert [(e.kind, e.ref) for e in four.evidence] == [("note", ref)]

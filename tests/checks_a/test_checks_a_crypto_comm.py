@@ -135,6 +135,25 @@ def test_strong_wifi_passes(tree):
     assert findings == [] and outcome.status == OutcomeStatus.PASS
 
 
+def test_wifi_package_metadata_is_not_a_configuration(tree):
+    # OpenWrt ships /usr/lib/opkg/info/hostapd-mini.control and writes /etc/config/wireless
+    # only at first boot: the image has no Wi-Fi configuration, so the check must not PASS.
+    index = tree({"/usr/lib/opkg/info/hostapd-mini.control":
+                  "Package: hostapd-mini\nVersion: 20131120-1\nDescription: WPA-PSK only\n",
+                  "/usr/lib/opkg/info/wpa_supplicant.list": "/usr/sbin/wpa_supplicant\n",
+                  "/usr/share/doc/hostapd/README": "ssid=example\n"})
+    outcome, findings = run(comm_wifi.find_weak_wifi, index)
+    assert findings == [] and outcome.status == OutcomeStatus.NOT_APPLICABLE
+
+
+def test_wifi_config_with_interface_suffix_is_read(tree):
+    index = tree({"/etc/hostapd-wlan0.conf": "ssid=Cam\nwep_key0=abcde\n",
+                  "/usr/lib/opkg/info/hostapd.control": "Package: hostapd\n"})
+    outcome, findings = run(comm_wifi.find_weak_wifi, index)
+    assert where(findings) == [("/etc/hostapd-wlan0.conf", 2)]
+    assert [e.ref for e in outcome.evidence] == ["/etc/hostapd-wlan0.conf"]
+
+
 def test_disclosure_facts_present(tree):
     index = tree({"/www/.well-known/security.txt": "Contact: mailto:security@maker.com\n",
                   "/etc/device_info": "DEVICE_PRODUCT='CamX 200'\n",
@@ -154,3 +173,18 @@ def test_disclosure_facts_absent_are_not_applicable(tree):
               disclosure_info.find_version_information):
         outcome, findings = run(c, index)
         assert findings == [] and outcome.status == OutcomeStatus.NOT_APPLICABLE
+
+
+def test_upnp_vendor_web_pages_are_not_endpoints(tree):
+    # UPnP device descriptions (files, and the same XML inside miniupnpd-like daemons) name the
+    # maker's web pages for people to read; they were reported as plain-text endpoints and made
+    # ETSI 5.5-1 FAIL on their own.
+    desc = ("<root xmlns=\"urn:schemas-upnp-org:device-1-0\"><device>\n"
+            "<manufacturerURL>http://www.tp-link.com</manufacturerURL>\n"
+            "<modelURL>http://www.tp-link.com/en/products/details/cat-9_TL-MR3020.html</modelURL>\n"
+            "</device></root>\n")
+    index = tree({"/etc/upnp/desc.xml": desc,
+                  "/usr/sbin/upnpd": b"\x00<manufacturerURL>http://miniupnp.free.fr/</manufacturerURL>\x00",
+                  "/etc/cloud.conf": "report_url=http://api.maker-cloud.com/v1/report\n"})
+    _, findings = run(ct.find_plaintext_endpoints, index)
+    assert where(findings) == [("/etc/cloud.conf", 1)]

@@ -146,3 +146,16 @@ def test_no_psk_no_zigbee(tree):
     for c in (secret_tokens.find_wifi_psks, secret_tokens.find_zigbee_default_key):
         outcome, findings = run(c, index)
         assert findings == [] and outcome.status == OutcomeStatus.PASS
+
+
+def test_pass_without_summary_says_the_problem_is_absent(tree):
+    # The ZigBee check gives no summary; its title names the problem. The PASS evidence shown
+    # in reports read "pass: ZigBee Alliance default link key in the image" — the opposite.
+    from iotbaseline.assess.engine import outcome_evidence
+
+    index = tree({"/usr/bin/zbgw": b"\x00\x01install code mode\x00"})
+    outcome, _ = run(secret_tokens.find_zigbee_default_key, index)
+    assert outcome.status == OutcomeStatus.PASS
+    assert outcome.summary.startswith("not found:")
+    assert outcome_evidence(outcome)[0].detail == (
+        "pass: not found: ZigBee Alliance default link key in the image")

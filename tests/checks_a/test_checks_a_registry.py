@@ -79,3 +79,20 @@ def test_cited_requirements_exist_in_the_source_documents() -> None:
     missing = [(c.spec.id, p) for m in GROUP_A for c in m.CHECKS for p in c.spec.provisions
                if not exists(p)]
     assert missing == []
+
+
+def test_checks_list_in_a_pipe_keeps_every_requirement_whole():
+    # CliRunner output is not a terminal (80 columns, as in a CI log or `| grep`): ids used to be
+    # cut to "tencent-qtx-001.1:5.3…", so grepping for a requirement found nothing.
+    from click.testing import CliRunner
+
+    from iotbaseline.cli import main
+    from iotbaseline.checks.registry import all_checks
+
+    result = CliRunner().invoke(main, ["checks", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for c in all_checks():
+        assert any(c.spec.id in line for line in lines), c.spec.id
+        for provision in c.spec.provisions:
+            assert any(provision in line for line in lines), (c.spec.id, provision)

@@ -100,6 +100,20 @@ def test_weak_build_names_network_binary_and_groups_the_rest(
     assert findings[1].properties["paths"] == ["/usr/bin/tool"]
 
 
+def test_grouped_hit_counts_only_the_other_files(tmp_path: Path, builds: dict[str, bytes]) -> None:
+    # one network-facing weak server, two other weak tools and one other hardened tool: the group
+    # says "2 of 3 other", not "2 of 4 other" (the network-facing file was counted as "other")
+    ctx = tree_context(tmp_path / "mixed", {
+        "/usr/sbin/webd": builds["weak_server"],
+        "/usr/bin/tool": builds["weak_tool"],
+        "/usr/bin/tool2": builds["weak_tool"],
+        "/usr/bin/safe": builds["hard_tool"],
+        "/etc/rc.local": "#!/bin/sh\n/usr/sbin/webd &\nexit 0\n"})
+    _, findings, _ = run(hard_elf.find_missing_canary, ctx)
+    assert where(findings) == [("/usr/sbin/webd", None), (None, None)]
+    assert findings[1].message.startswith("2 of 3 other ")
+
+
 @pytest.mark.parametrize("check", [c for c, _, _ in PER_CHECK], ids=[c.spec.id for c, _, _ in PER_CHECK])
 def test_hardened_build_passes(tmp_path: Path, builds: dict[str, bytes], check) -> None:  # type: ignore[no-untyped-def]
     outcome, findings, _ = run(check, _tree(tmp_path, builds, "hard"))

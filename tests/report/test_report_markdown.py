@@ -32,3 +32,33 @@ def test_markdown_report_sections_and_escaping() -> None:
     assert "| 5.1-1 |" in text and "**FAIL**" in text
     assert "not affected: kernel config" in text
     assert "Where is the vulnerability disclosure policy published?" in text
+
+
+def test_markdown_gives_the_redacted_secret_like_the_html_report() -> None:
+    # A cracked default password is shown redacted in human reports (issue: "say so and give the
+    # value, redacted"); the HTML report did, the Markdown report dropped it.
+    from report_samples import REDACTED
+
+    text = render_markdown(assessment(), load_catalogs([ETSI]))
+    assert f"secret value (redacted): ` {REDACTED} `" in text
+    assert SECRET not in text
+
+
+def test_reason_that_already_names_what_is_missing_is_not_repeated() -> None:
+    # The engine's reasons read "Not decided: missing X." and the reports appended "Missing: X"
+    # again, doubling every INCONCLUSIVE row of the requirement tables.
+    from iotbaseline.model import Verdict, VerdictValue
+    from iotbaseline.report.html import render_html
+
+    data = assessment()
+    need = "declaration declarations.support_period.end"
+    data.verdicts[ETSI]["5.3-13"] = Verdict(verdict=VerdictValue.INCONCLUSIVE,
+                                             reason=f"Not decided: missing {need}.", missing=[need])
+    md_row = next(line for line in render_markdown(data, load_catalogs([ETSI])).splitlines()
+                  if line.startswith("| 5.3-13 |"))
+    assert md_row.count("support\\_period.end") == 1 and "Missing:" not in md_row
+    page = render_html(data, load_catalogs([ETSI]))
+    row = page[page.index('<tr id="req-etsi-en-303-645-5_3-13"'):]
+    row = row[: row.index("</tr>")]
+    assert 'data-verdict="INCONCLUSIVE"' in row
+    assert row.count("support_period.end") == 1 and "Missing:" not in row

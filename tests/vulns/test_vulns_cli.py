@@ -29,6 +29,13 @@ def test_import_then_status(nvd_dir: Path, tmp_path: Path) -> None:
 
 def test_env_variable_selects_database(tmp_path: Path) -> None:
     db = tmp_path / "env.sqlite"
+    # a status query names the missing database and exits 2; it never creates one
+    missing = CliRunner().invoke(main, ["db", "status"], env={"IOTBASELINE_DB": str(db)})
+    assert missing.exit_code == 2 and not db.exists()
+    assert str(db) in missing.output
+    bad = tmp_path / "empty.json"
+    bad.write_text("{}")
+    CliRunner().invoke(main, ["db", "import", str(bad)], env={"IOTBASELINE_DB": str(db)})
     result = CliRunner().invoke(main, ["db", "status"], env={"IOTBASELINE_DB": str(db)})
     assert result.exit_code == 0 and db.exists()
     assert "empty" in result.output

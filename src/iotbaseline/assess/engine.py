@@ -171,7 +171,9 @@ def _technical_positive(ref: str, index: _Index) -> tuple[list[Evidence], list[s
         elif outcome.status is OutcomeStatus.ERROR:
             notes.append(f"check {outcome.check} failed to run: {outcome.error or 'error'}")
     positive.extend(observation_evidence(o) for o in index.observations.get(ref, []))
-    return positive, notes
+    # a probe check's outcome already cites its observation: list each item once
+    unique = {(e.kind, e.ref, e.detail, e.line): e for e in reversed(positive)}
+    return [e for e in positive if unique.get((e.kind, e.ref, e.detail, e.line)) is e], notes
 
 
 def _join(items: list[str], limit: int = 4) -> str:
@@ -319,6 +321,11 @@ def _justification_verdict(catalog: Catalog, verdicts: dict[str, Verdict],
     evidence = [Evidence(kind="declaration", ref=f"declarations.justifications.{rid}",
                          detail=justifications[rid]) for rid in not_met if rid in justifications]
     if unjustified:
+        # the FAIL rests on those verdicts: cite each one (a FAIL with no evidence at all was shown)
+        evidence += [Evidence(kind="note", ref=f"{catalog.id}:{rid}",
+                              detail=f"recommendation {rid} is FAIL and "
+                                     f"declarations.justifications.{rid} is not given")
+                     for rid in unjustified]
         return Verdict(verdict=VerdictValue.FAIL,
                        reason=("Recommendations not met without a recorded justification: "
                                + ", ".join(unjustified) + "."),

@@ -38,6 +38,9 @@ PURPOSE = re.compile(r"(?i)(update|upgrade|firmware|download|cloud|report|teleme
 # CA policy pages inside certificates, and DTD/XSD identifiers
 NOT_AN_ENDPOINT = re.compile(r"(?i)^(?:ocsp|crl\d*|cps)\.|\.(?:crl|crt|cer|der|dtd|xsd|ent|mod)\d?$|"
                              r"/(?:cps|crl|ocsp|repository)(?:/|\d?$)")
+# UPnP device descriptions (and the daemons that embed them) name the maker's and the model's web
+# pages; control points show them to people, the device never fetches them.
+INFO_LINK = re.compile(r"(?i)<(?:manufacturer|model|presentation|support)URL>|\bhref\s*=")
 CERT_STORES = re.compile(r"(?i)(^/etc/ssl/|^/usr/share/ca-certificates/|^/etc/pki/|cacerts$|"
                          r"\.(?:crt|cer|der|pem|p12|pfx|jks|keystore)$|^/etc/xml/)")
 DOC_FILES = re.compile(r"(?i)(^/usr/share/(doc|man|info|licenses?)/|^/etc/(banner|issue|motd)|"
@@ -63,6 +66,8 @@ def endpoint_kind(host: str, path: str | None, line: str) -> str | None:
     if is_local_host(host) or DOC_HOSTS.search(host) or "$" in host or "%" in host:
         return None
     if re.search(r"xmlns|DOCTYPE|schemaLocation|systemId|publicId", line):
+        return None
+    if INFO_LINK.search(line):  # a vendor web page shown to people, not fetched by the device
         return None
     if NOT_AN_ENDPOINT.search(host) or NOT_AN_ENDPOINT.search(path or ""):
         return None

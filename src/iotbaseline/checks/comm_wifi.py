@@ -49,15 +49,24 @@ def uci_encryption_problem(value: str) -> tuple[str, Severity] | None:
     return None
 
 
+# Package-manager metadata and documentation name packages (hostapd-mini.control,
+# wpa_supplicant.list …); they are not configurations, and reading them as such turned "no Wi-Fi
+# configuration" into a PASS.
+_NOT_CONFIG_DIRS = ("/usr/lib/opkg/", "/var/lib/opkg/", "/usr/lib/ipkg/", "/var/lib/dpkg/",
+                    "/lib/apk/", "/usr/share/doc/", "/usr/share/man/")
+
+
 def _kind(tf: TextFile) -> str | None:
+    if tf.entry.kind == "script" or tf.path.startswith(_NOT_CONFIG_DIRS):
+        return None
     name = tf.path.rsplit("/", 1)[-1]
-    if "hostapd" in name and tf.entry.kind != "script":
+    if "hostapd" in name and ".conf" in name:
         return "hostapd"
-    if "wpa_supplicant" in name and tf.entry.kind != "script":
+    if "wpa_supplicant" in name and ".conf" in name:
         return "supplicant"
     if tf.path == "/etc/config/wireless":
         return "uci"
-    if "nvram" in tf.path.lower() and tf.entry.kind != "script":
+    if "nvram" in tf.path.lower():
         return "nvram"
     return None
 

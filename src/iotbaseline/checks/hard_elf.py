@@ -47,15 +47,17 @@ def _hardening_report(ctx: CheckContext, missing: Callable[[FileEntry], str | No
     report = CheckReport()
     rest: list[tuple[FileEntry, str]] = []
     judged = 0
+    judged_other = 0  # the grouped hit's denominator: judged files that are not network-facing
     for entry in elves:
         why = missing(entry)
-        if why is None:
-            judged += 1
-            continue
         if why == "":
             continue  # not decidable for this file
         judged += 1
         reason = facing.get((entry.root, entry.path))
+        if not reason:
+            judged_other += 1
+        if why is None:
+            continue
         if reason:
             report.hits.append(Hit(message=f"{entry.path} ({reason}) {why}.", path=entry.path,
                                    root=entry.root, severity=facing_severity,
@@ -69,7 +71,7 @@ def _hardening_report(ctx: CheckContext, missing: Callable[[FileEntry], str | No
         shown = ", ".join(e.path for e, _ in rest[:SHOWN_IN_GROUP])
         more = f" and {len(rest) - SHOWN_IN_GROUP} more" if len(rest) > SHOWN_IN_GROUP else ""
         report.hits.append(Hit(
-            message=f"{len(rest)} of {judged} other {what} in the image {lack}: {shown}{more}.",
+            message=f"{len(rest)} of {judged_other} other {what} in the image {lack}: {shown}{more}.",
             severity=other_severity, confidence="high",
             properties={"paths": [e.path for e, _ in rest], "network_facing": False}))
     report.examined.append(Evidence(kind="note", ref="inventory",

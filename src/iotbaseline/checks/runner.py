@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from iotbaseline.checks.base import Check, CheckReport, Hit
+from iotbaseline.checks.base import Check, CheckReport, CheckSpec, Hit
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.registry import all_checks
 from iotbaseline.model import (
@@ -75,6 +75,12 @@ def _finding(check: Check, hit: Hit, number: int, ctx: CheckContext) -> Finding:
     )
 
 
+def _pass_summary(spec: CheckSpec, status: OutcomeStatus) -> str:
+    """A passing check that gave no summary would otherwise be shown as "pass: <title>", and a
+    title names the problem ("ZigBee Alliance default link key in the image"): say it is absent."""
+    return f"not found: {spec.title}" if status is OutcomeStatus.PASS else ""
+
+
 def run_one(check: Check, ctx: CheckContext) -> tuple[CheckOutcome, list[Finding], dict[str, Any]]:
     spec = check.spec
     started = time.perf_counter()
@@ -123,7 +129,7 @@ def run_one(check: Check, ctx: CheckContext) -> tuple[CheckOutcome, list[Finding
         title=spec.title,
         status=status,
         provisions=provisions,
-        summary=report.summary or (report.not_applicable or ""),
+        summary=report.summary or report.not_applicable or _pass_summary(spec, status),
         evidence=list(report.examined),
         findings=[f.id for f in findings],
         seconds=time.perf_counter() - started,

@@ -35,6 +35,22 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUBCOMMANDS)
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Any crash a command does not handle itself is exit code 3 with the trace in a debug
+        log, never a bare Python traceback with exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - mapped to exit code 3
+            from iotbaseline.cli.common import EXIT_INTERNAL, write_debug_log
+
+            log = write_debug_log()
+            click.echo(f"iotbaseline: internal error ({type(exc).__name__}: {exc}); "
+                       f"details in {log}", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in SUBCOMMANDS:
             return None

@@ -189,7 +189,8 @@ def show(catalog_id: str, requirement_id: str | None) -> None:
 
 @command.command(name="export")
 @click.argument("catalog_id", metavar="CATALOG", type=_CATALOG_ARG)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True,
+              help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 def export(catalog_id: str, fmt: str, output: Path | None) -> None:

@@ -33,18 +33,24 @@ def list_checks(as_json: bool) -> None:
             for s in specs], indent=2))
         return
     table = Table(title=f"{len(specs)} checks")
-    for col in ("id", "severity", "title", "evidences"):
-        table.add_column(col)
+    # ids are never cut with an ellipsis: in a pipe (80 columns) the list must stay greppable
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity")
+    table.add_column("title", overflow="fold")
+    width = max((len(p) for s in specs for p in s.provisions), default=10)
+    table.add_column("evidences", no_wrap=True, min_width=width)
     for s in specs:
-        table.add_row(s.id, s.severity.value, s.title, ", ".join(s.provisions))
+        table.add_row(s.id, s.severity.value, s.title, "\n".join(s.provisions))
     console.print(table)
 
 
 @command.command(name="run")
 @click.argument("path", type=click.Path(path_type=Path, exists=True))
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("findings.json"), show_default=True)
-@click.option("--show-secrets", is_flag=True)
-@click.option("--crack-seconds", type=float, default=10.0, show_default=True)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("findings.json"), show_default=True,
+              help="Findings file to write (iotbaseline.findings/1, for `assess --findings`).")
+@click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in the findings file.")
+@click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Time bound for password cracking.")
 def run(path: Path, out: Path, show_secrets: bool, crack_seconds: float) -> None:
     """Run every check on PATH (an unpacked root filesystem or an image) and write findings.json."""
     from iotbaseline.checks.context import CheckContext, CheckOptions

@@ -116,8 +116,16 @@ def update(db_path: Path | None, api_key: str | None, since: datetime | None,
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(db_path: Path | None, as_json: bool) -> None:
-    """Sources, record counts, newest record dates, and a warning when the data is old."""
-    db = _open(db_path)
+    """Sources, record counts, newest record dates, and a warning when the data is old.
+    Exit 2 when there is no database (a status query never creates one)."""
+    from iotbaseline.vulns.db import default_db_path
+
+    path = db_path or default_db_path()
+    if not path.exists():
+        err_console.print(f"[red]error:[/] no vulnerability database at {escape(str(path))}: run "
+                          "'iotbaseline db import FILE…' or 'iotbaseline db update'", soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    db = _open(path)
     try:
         info = db.info()
     finally:

@@ -12,7 +12,8 @@ from iotbaseline.cli.common import console
 
 
 @click.command(name="demo")
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"), show_default=True,
+              help="Directory for the demo image, its profile, database and the scan reports.")
 def command(out_dir: Path) -> None:
     """Build the built-in demo firmware image, scan it with the demo profile and print the report path."""
     from iotbaseline.cli.scan import run_and_report

@@ -54,7 +54,8 @@ def load_or_scan(path: Path, work: Path, db: Path | None, use_db: bool, profile:
 @click.command(name="diff")
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: standard output).")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="Vulnerability database for scanning images.")
 @click.option("--no-db", is_flag=True, help="Do not match CVEs when scanning images.")

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import re
 import sys
-import tempfile
-import traceback
 from collections import Counter
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from iotbaseline.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, console, err_console
+from iotbaseline.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    console,
+    err_console,
+    output_dir_problem,
+    write_debug_log,
+)
 from iotbaseline.model import ProbeResult, Severity
 
 
@@ -87,7 +93,8 @@ def ports_table(result: ProbeResult) -> Table:
               show_default=True, help="Shipped default pairs tried per login.")
 @click.option("--test-lockout", is_flag=True,
               help="Send wrong logins, then check the device delays, locks or rate-limits.")
-@click.option("--lockout-attempts", type=click.IntRange(3, 50), default=10, show_default=True)
+@click.option("--lockout-attempts", type=click.IntRange(3, 50), default=10, show_default=True,
+              help="Wrong logins sent by --test-lockout.")
 @click.option("--rate", "rate_text", default="50/s", show_default=True,
               help="New connections per second at most.")
 @click.option("--login-rate", "login_rate_text", default="2/s", show_default=True,
@@ -99,7 +106,8 @@ def ports_table(result: ProbeResult) -> Table:
 @click.option("--firmware-results", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="assessment.json (or findings JSON) of the device's firmware scan.")
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path),
-              default=Path("iotbaseline-probe"), show_default=True)
+              default=Path("iotbaseline-probe"), show_default=True,
+              help="Directory for probe.json.")
 @click.option("--show-secrets", is_flag=True, help="Keep accepted default passwords in "
               "probe.json.")
 def command(host: str, ports_spec: str, udp: bool, udp_ports: tuple[str, ...], use_nmap: bool,
@@ -119,6 +127,9 @@ def command(host: str, ports_spec: str, udp: bool, udp_ports: tuple[str, ...], u
     from iotbaseline.probe.target import ProbeError, resolve_target
 
     try:
+        problem = output_dir_problem(out_dir)  # found now, not after the whole probe
+        if problem:
+            raise ProbeError(problem)
         target = resolve_target(host)
         ports = parse_ports(ports_spec)
         creds = load_credentials(credentials_path) if credentials_path else None
@@ -155,9 +166,8 @@ def command(host: str, ports_spec: str, udp: bool, udp_ports: tuple[str, ...], u
         err_console.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_USAGE)
     except Exception:  # noqa: BLE001 - mapped to exit 3 with the trace in a log
-        log = Path(tempfile.gettempdir()) / "iotbaseline-debug.log"
-        log.write_text(traceback.format_exc())
-        err_console.print(f"[red]internal error[/]: see {log}")
+        log = write_debug_log(out_dir)
+        err_console.print(f"[red]internal error[/]: see {log}", soft_wrap=True)
         sys.exit(EXIT_INTERNAL)
     if profile is not None:
         result.options["profile"] = str(profile)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import click
 
-from iotbaseline.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, err_console
+from iotbaseline.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_THRESHOLD,
+    EXIT_USAGE,
+    err_console,
+    write_debug_log,
+)
 from iotbaseline.cli.summary import print_summary, threshold_reached
 from iotbaseline.model import Severity, VerdictValue
 from iotbaseline.report.formats import FORMAT_GROUPS
@@ -31,9 +36,8 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
         err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         return EXIT_USAGE
     except Exception:
-        log = Path(tempfile.gettempdir()) / "iotbaseline-debug.log"
-        log.write_text(traceback.format_exc())
-        err_console.print(f"[red]internal error[/]: see {log}")
+        log = write_debug_log(getattr(options, "out_dir", None))
+        err_console.print(f"[red]internal error[/]: see {log}", soft_wrap=True)
         return EXIT_INTERNAL
     print_summary(result)
     if result.input_problem:
@@ -55,9 +59,9 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 @click.option("--no-db", is_flag=True, help="Do not match CVEs.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), help="Exit 1 when a finding of this severity or higher, or a verdict of this kind, is present.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(sorted(FORMAT_GROUPS)), help="Report formats (repeatable; default: json html sarif cyclonedx ics extraction).")
-@click.option("--jobs", type=int, help="Worker processes (default: number of cores).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
 @click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")
-@click.option("--crack-seconds", type=float, default=10.0, show_default=True, help="Time bound for password cracking.")
+@click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Time bound for password cracking.")
 def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
             db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
             show_secrets: bool, crack_seconds: float) -> None:

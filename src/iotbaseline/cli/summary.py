@@ -35,7 +35,10 @@ def _headline(finding: Finding, limit: int = 110) -> str:
         text = text.replace(finding.secret, finding.redacted)
     cut = text.find(". ")
     text = text if cut < 0 else text[: cut + 1]
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    # the value found (a cracked password…), redacted as in the HTML report
+    shown = f"; value: {finding.redacted}" if finding.redacted else ""
+    room = limit - len(shown)
+    return (text if len(text) <= room else text[: room - 1] + "…") + shown
 
 
 def print_summary(result) -> None:  # type: ignore[no-untyped-def]
@@ -51,8 +54,10 @@ def print_summary(result) -> None:  # type: ignore[no-untyped-def]
     if a.findings:
         top = sorted(a.findings, key=lambda f: -f.severity.rank)[:8]
         ft = Table(title=f"Top findings ({len(a.findings)} in all)")
-        for col in ("severity", "check", "where", "what"):
-            ft.add_column(col)
+        for col in ("severity", "check"):
+            ft.add_column(col, no_wrap=True)
+        ft.add_column("where", overflow="fold")  # a cut path is no use in a CI log
+        ft.add_column("what")
         for f in top:
             where = f.location.path or (f"{f.location.host}:{f.location.port}" if f.location.host else "")
             ft.add_row(f.severity.value, f.check, where or "-", _headline(f))

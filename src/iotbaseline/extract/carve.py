@@ -1,8 +1,11 @@
-"""Fast path: a known vendor header and SquashFS found by magic, without starting unblob.
+"""Fast path: known vendor headers and SquashFS found by magic, without starting unblob.
 
 Most router images are "header + kernel + SquashFS root". Recognising exactly that costs a
 few milliseconds, while a full unblob run costs seconds (it decompresses and searches the
-kernel too). When the fast path yields no root filesystem the pipeline falls back to unblob.
+kernel too). Headers nest (a Netgear CHK holding a TRX); parts named ``kernel…`` are
+decompressed (LZMA, gzip); every other byte ends up in a chunk: padding, the JFFS2
+end-of-filesystem marker, or ``unknown`` — which ``leftovers`` hands to unblob once a root
+was found here. When the fast path yields no root filesystem the pipeline uses unblob alone.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class CarveResult:
     errors: list[ExtractionError] = field(default_factory=list)
     trees: list[Tree] = field(default_factory=list)
     limits_hit: list[str] = field(default_factory=list)
+    headers: list[PlacedHeader] = field(default_factory=list)
 
 
 def find_squashfs(data: bytes) -> list[tuple[int, Superblock]]:
@@ -113,7 +117,7 @@ def carve_image(data: bytes, name: str, out_dir: Path, work_dir: Path, budget: B
     result = CarveResult()
     parent = name
     covered: list[tuple[int, int, str, str | None, str]] = []  # start, end, kind, to, note
-    headers = find_headers(data)
+    headers = result.headers = find_headers(data)
     squashfs = find_squashfs(data)
     nested_at = {h.offset for h in headers}
     # The kernel is decompressed in a thread while SquashFS is extracted: both spend their
@@ -133,8 +137,8 @@ def carve_image(data: bytes, name: str, out_dir: Path, work_dir: Path, budget: B
                 kernels.append(pool.submit(_kernel, data, start, end, out_dir, work_dir, budget,
                                            result))
             elif part == "loader":
-                covered.append((start, end, "loader", None, "boot loader stub declared by "
-                                f"the {placed.header.kind} header"))
+                note = f"boot loader stub declared by the {placed.header.kind} header"
+                covered.append((start, end, "loader", None, note))
     try:
         _carve_squashfs(data, squashfs, parent, headers, out_dir, work_dir, budget, result,
                         covered)
@@ -233,18 +237,24 @@ JFFS2_EOF = b"\xde\xad\xc0\xde"  # OpenWrt's "format the overlay at first boot" 
 MIN_CARVE_BYTES = 256  # regions with less non-padding data are not worth an unblob run
 
 
-def classify_gap(data: bytes, start: int, end: int, parent: str) -> list[Chunk]:
-    """A region the fast path did not identify, classified cheaply: padding (0x00/0xff),
-    a JFFS2 end-of-filesystem marker between padding, a few stray bytes (``unknown``, too
-    small to carve), or data worth carving (``unknown`` spanning the whole region, so a
-    filesystem that starts with zeros — ext2/3/4's boot block — is not cut)."""
+PAGE = 4096  # partitions start on flash-page (erase-block) boundaries
+
+
+def classify_gap(data: bytes, start: int, end: int, parent: str,
+                 carving: bool = True) -> list[Chunk]:
+    """A region nobody identified, classified cheaply: padding (0x00/0xff), a JFFS2
+    end-of-filesystem marker between padding, a few stray bytes (``unknown``, too small to
+    carve), or data worth carving. Leading padding is split off only up to the page boundary
+    below the data, so a filesystem that starts with zeros (ext2/3/4's boot block) is not
+    cut; trailing padding stays in a region still to be carved (``carving``) because a
+    filesystem may end in zero blocks."""
     piece = data[start:end]
     core = piece.strip(PADDING_BYTES)
     if not core:
         return [_padding(piece, start, end, parent)]
     lead = len(piece) - len(piece.lstrip(PADDING_BYTES))
     core_start, core_end = start + lead, start + lead + len(core)
-    if core.replace(JFFS2_EOF, b"").strip(PADDING_BYTES) == b"" and core.startswith(JFFS2_EOF):
+    if core.startswith(JFFS2_EOF) and not core.replace(JFFS2_EOF, b"").strip(PADDING_BYTES):
         middle = Chunk(start=core_start, end=core_end, kind="jffs2-eof", parent=parent,
                        note="JFFS2 end-of-filesystem marker 0xdeadc0de: an empty overlay "
                        "partition, formatted by the device at first boot")
@@ -252,16 +262,21 @@ def classify_gap(data: bytes, start: int, end: int, parent: str) -> list[Chunk]:
         middle = Chunk(start=core_start, end=core_end, kind="unknown", parent=parent,
                        note=f"{len(core)} bytes between padding; too small to carve")
     else:
-        return [Chunk(start=start, end=end, kind="unknown", parent=parent,
-                      note="not identified by the fast path")]
-    out = [_padding(piece[:lead], start, core_start, parent)] if lead else []
+        core_start = max(start, core_start - core_start % PAGE)
+        if not carving:
+            core_end = min(end, core_end + -core_end % PAGE)
+        middle = Chunk(start=core_start, end=end if carving else core_end, kind="unknown",
+                       parent=parent, note="not identified by the fast path")
+    out = []
+    if middle.start > start:
+        out.append(_padding(data[start : middle.start], start, middle.start, parent))
     out.append(middle)
-    if core_end < end:
-        out.append(_padding(piece[core_end - start :], core_end, end, parent))
+    if middle.end < end:
+        out.append(_padding(data[middle.end : end], middle.end, end, parent))
     return out
 
 
 def _padding(piece: bytes, start: int, end: int, parent: str) -> Chunk:
-    values = sorted({f"0x{b:02x}" for b in set(piece)})
+    values = [name for byte, name in ((b"\x00", "0x00"), (b"\xff", "0xff")) if byte in piece]
     return Chunk(start=start, end=end, kind="padding", parent=parent,
                  note=f"{end - start} bytes of {' and '.join(values)}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-
 class FlatImageError(Exception):
     """The text is not a valid HEX/S-record file."""
 

@@ -252,7 +252,7 @@ def parse_trx(buf: bytes) -> Header | None:
     if version not in (1, 2) or length > len(buf) or length < 28:
         return None
     count = 3 if version == 1 else 4
-    size = 12 + 4 * count
+    size = 16 + 4 * count  # magic, length, CRC, flags + version, offsets
     offsets = sorted({o for o in struct.unpack_from(f"<{count}I", buf, 16) if size <= o < length})
     crc_ok = binascii.crc32(buf[12:length]) ^ 0xFFFFFFFF == crc
     header = Header("trx", size, f"TRX v{version} container ({length} bytes, "

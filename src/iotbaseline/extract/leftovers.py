@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from iotbaseline.extract.carve import MIN_CARVE_BYTES, PlacedHeader, chain_at
+from iotbaseline.extract.carve import MIN_CARVE_BYTES, PlacedHeader, chain_at, classify_gap
 from iotbaseline.extract.roots import find_roots
+from iotbaseline.extract.safe_fs import ModeManifest
 from iotbaseline.extract.unblob_backend import UnblobRun
-from iotbaseline.model import Chunk, ExtractionError
+from iotbaseline.model import Chunk
 
 REGION_DIR = ".regions"
+MAX_REGIONS = 32
 _VARIANT = re.compile(r"_(new|old|le|be|v\d+|\d+)$")
 
 
@@ -34,10 +36,16 @@ class Partition:
     path: Path
     top: Path
     provenance: list[str]
+    manifest: ModeManifest | None = None
 
 
 def carvable_regions(chunks: list[Chunk]) -> list[Chunk]:
-    return [c for c in chunks if c.kind == "unknown" and c.end - c.start >= MIN_CARVE_BYTES]
+    """Unknown chunks worth an unblob look, at most ``MAX_REGIONS`` (a hostile image could
+    interleave thousands); the others keep a note saying why they were not carved."""
+    regions = [c for c in chunks if c.kind == "unknown" and c.end - c.start >= MIN_CARVE_BYTES]
+    for skipped in regions[MAX_REGIONS:]:
+        skipped.note = f"not carved: more than {MAX_REGIONS} leftover regions in this image"
+    return regions[:MAX_REGIONS]
 
 
 def write_regions(data: bytes, regions: list[Chunk], work_dir: Path) -> list[Path]:
@@ -59,7 +67,7 @@ def family(handler: str) -> str:
     return name or handler
 
 
-def merge_region_run(image: str, chunks: list[Chunk], regions: list[Chunk], files: list[Path],
+def merge_region_run(image: str, data: bytes, chunks: list[Chunk], regions: list[Chunk], files: list[Path],
                      run: UnblobRun, work_dir: Path,
                      headers: list[PlacedHeader]) -> tuple[list[Chunk], list[Partition]]:
     """The image's chunk list with each region replaced by what unblob found in it, and the
@@ -75,27 +83,29 @@ def merge_region_run(image: str, chunks: list[Chunk], regions: list[Chunk], file
             continue
         region, path = owner
         start, end = region.start + chunk.start, region.start + chunk.end
+        if chunk.kind in ("unknown", "padding"):  # ours tell padding and markers apart
+            for piece in classify_gap(data, start, end, image, carving=False):
+                if piece.kind == "unknown" and piece.end - piece.start >= MIN_CARVE_BYTES:
+                    piece.note = "unblob recognised no format here"
+                found[region.start].append(piece)
+            continue
         moved = chunk.model_copy(update={"start": start, "end": end, "parent": image})
-        if chunk.kind in ("unknown", "padding"):
-            moved.note = "unblob recognised no format here" if chunk.kind == "unknown" else ""
+        top = _chunk_dir(run.extract_root, path, chunk, region)
+        if top.is_dir() and any(top.iterdir()):
+            moved.extracted_to = _rel(top, work_dir)
+            label = f"partition-{start:#x}-{family(chunk.kind)}"
+            step = (f"image offset {start:#x}-{end:#x}: {chunk.kind} "
+                    "(left over by the fast path, carved by unblob)")
+            partitions += _partitions(label, top, chain_at(image, headers, start) + [step])
         else:
-            top = _chunk_dir(run.extract_root, path, chunk, region)
-            if top is not None and top.is_dir() and any(top.iterdir()):
-                moved.extracted_to = _rel(top, work_dir)
-                label = f"partition-{start:#x}-{family(chunk.kind)}"
-                step = (f"image offset {start:#x}-{end:#x}: {chunk.kind} "
-                        "(left over by the fast path, carved by unblob)")
-                base = chain_at(image, headers, start) + [step]
-                partitions += _partitions(label, top, base)
-            else:
-                moved.note = (moved.note + "; " if moved.note else "") + "nothing extracted"
+            moved.note = (moved.note + "; " if moved.note else "") + "nothing extracted"
         found[region.start].append(moved)
     merged: list[Chunk] = []
     for chunk in chunks:
-        replacement = found.get(chunk.start) if chunk in regions else None
-        if replacement:
-            merged += sorted(replacement, key=lambda c: c.start)
-        elif chunk in regions:
+        is_region = chunk.kind == "unknown" and chunk.start in found
+        if is_region and found[chunk.start]:
+            merged += sorted(found[chunk.start], key=lambda c: c.start)
+        elif is_region:
             why = "unblob stopped before reaching it" if run.limits_hit else "unblob found nothing"
             merged.append(chunk.model_copy(update={"note": f"handed to unblob: {why}"}))
         else:
@@ -108,7 +118,7 @@ def merge_region_run(image: str, chunks: list[Chunk], regions: list[Chunk], file
     return merged + deeper, partitions
 
 
-def _chunk_dir(extract_root: Path, region_file: Path, chunk: Chunk, region: Chunk) -> Path | None:
+def _chunk_dir(extract_root: Path, region_file: Path, chunk: Chunk, region: Chunk) -> Path:
     """unblob extracts a chunk that is the whole file into ``<name>_extract``, and each of
     several chunks into ``<name>_extract/<start>-<end>.<handler>_extract``."""
     top = extract_root / f"{region_file.name}_extract"
@@ -133,6 +143,3 @@ def _rel(path: Path, work_dir: Path) -> str:
     except ValueError:
         return path.name
 
-
-__all__ = ["ExtractionError", "Partition", "carvable_regions", "family", "merge_region_run",
-           "write_regions"]

@@ -1,9 +1,11 @@
 """``extract_image``: one firmware file or directory in, root filesystem(s) and a report out.
 
 Order of work: refuse unusable input (the only exception raised); Intel HEX / S-record →
-flat binary; otherwise the fast path (vendor header + SquashFS by magic); if that yields no
-root filesystem, unblob with our handlers in a bounded child process; then bring every
-extracted tree under our safety rules, find and label the roots, and write ``modes.json``.
+flat binary; otherwise the fast path (vendor headers + SquashFS by magic) and, when it found
+a root, unblob on the regions it left unidentified (partitions after the root); if the fast
+path yields no root filesystem, unblob with our handlers on the whole image, in a bounded
+child process; then bring every extracted tree under our safety rules, find and label the
+roots and partitions, and write ``modes.json``.
 Every problem on the way is an entry in ``ExtractionResult.errors``, never an exception.
 """
 
@@ -17,14 +19,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from iotbaseline.extract.carve import Tree, carve_image
+from iotbaseline.extract.carve import CarveResult, Tree, carve_image
 from iotbaseline.extract.flat import FlatImageError, convert_flat, sniff_flat
+from iotbaseline.extract.leftovers import (
+    REGION_DIR,
+    Partition,
+    carvable_regions,
+    merge_region_run,
+    write_regions,
+)
 from iotbaseline.extract.limits import Budget, Limits
 from iotbaseline.extract.modes import write_modes
 from iotbaseline.extract.roots import MIN_SCORE, find_roots, label_roots, root_score
 from iotbaseline.extract.safe_fs import ModeEntry, ModeManifest
 from iotbaseline.extract.sanitize import sanitize_tree
-from iotbaseline.extract.unblob_backend import run_unblob
+from iotbaseline.extract.unblob_backend import UnblobRun, run_unblob
 from iotbaseline.model import Chunk, ExtractionError, ExtractionResult, RootFilesystem
 
 Progress = Callable[[str], None]
@@ -158,34 +167,64 @@ def _flat_input(source: Path, kind: str, work_dir: Path, limits: Limits,
 def _image_input(source: Path, work_dir: Path, limits: Limits, result: ExtractionResult,
                  say: Progress, try_fast_path: bool) -> None:
     trees: list[Tree] = []
+    partitions: list[Partition] = []
     size = result.input_size or 0
     if try_fast_path and size <= FAST_PATH_MAX_BYTES:
         say("looking for vendor headers and SquashFS")
         fast_dir = work_dir / (source.name + ".extract")
-        carved = carve_image(source.read_bytes(), source.name, fast_dir, work_dir,
-                             Budget(limits, size))
+        data = source.read_bytes()
+        budget = Budget(limits, size)
+        carved = carve_image(data, source.name, fast_dir, work_dir, budget)
         if any(find_roots(tree.path) for tree in carved.trees if tree.path.is_dir()):
             result.chunks += carved.chunks
             result.errors += carved.errors
             result.limits_hit += carved.limits_hit
             trees = carved.trees
+            if not result.limits_hit:
+                partitions = _leftovers(source.name, data, carved, work_dir, limits, result,
+                                        say, budget.bytes_written)
         else:
             shutil.rmtree(fast_dir, ignore_errors=True)
             result.errors += [e for e in carved.errors if e.stage == "limits"]
             result.limits_hit += carved.limits_hit
     if not trees and not result.limits_hit:
         say("carving with unblob")
-        trees = _unblob(source, work_dir, limits, result)
+        run, tree = _unblob([source], work_dir, limits, result)
+        result.chunks += run.chunks
+        trees = [tree] if tree else []
     _select_roots(trees, work_dir, result)
+    _add_partitions(partitions, work_dir, result)
 
 
-def _unblob(source: Path, work_dir: Path, limits: Limits, result: ExtractionResult) -> list[Tree]:
-    run = run_unblob(source, work_dir, limits, result.input_size or 0)
-    result.chunks += run.chunks
+def _leftovers(name: str, data: bytes, carved: CarveResult, work_dir: Path, limits: Limits,
+               result: ExtractionResult, say: Progress, written: int) -> list[Partition]:
+    """Hand the fast path's unidentified regions to unblob (see ``leftovers``)."""
+    regions = carvable_regions(result.chunks)
+    if not regions:
+        return []
+    say(f"carving {len(regions)} leftover region(s) with unblob")
+    files = write_regions(data, regions, work_dir)
+    try:
+        run, tree = _unblob(files, work_dir, limits, result, written)
+        result.chunks, partitions = merge_region_run(name, data, result.chunks, regions, files, run,
+                                                     work_dir, carved.headers)
+    finally:
+        shutil.rmtree(work_dir / REGION_DIR, ignore_errors=True)
+    manifest = tree.manifest if tree and tree.manifest else ModeManifest()
+    for part in partitions:
+        part.manifest = manifest.rebased("/" + str(part.path.relative_to(run.extract_root)))
+    return partitions
+
+
+def _unblob(sources: list[Path], work_dir: Path, limits: Limits, result: ExtractionResult,
+            already_written: int = 0) -> tuple[UnblobRun, Tree | None]:
+    """One bounded unblob run; its errors and bounds go to ``result``, its chunks are
+    returned with the sanitised tree (modes from the image where our extractors ran)."""
+    run = run_unblob(sources, work_dir, limits, result.input_size or 0, already_written)
     result.errors += run.errors
     result.limits_hit += [hit for hit in run.limits_hit if hit not in result.limits_hit]
     if not run.extract_root.is_dir():
-        return []
+        return run, None
     report = sanitize_tree(run.extract_root)
     for problem in report.problems:
         result.errors.append(ExtractionError(stage="safety", message=problem))
@@ -198,7 +237,7 @@ def _unblob(source: Path, work_dir: Path, limits: Limits, result: ExtractionResu
         for path, entry in sidecar.get("entries", {}).items():
             key = prefix if path == "/" else prefix + path
             manifest.entries[key] = ModeEntry.from_json(entry)
-    return [Tree(run.extract_root, [source.name], manifest)]
+    return run, Tree(run.extract_root, [sources[0].name], manifest)
 
 
 # ---- roots ------------------------------------------------------------------------------
@@ -216,6 +255,15 @@ def _provenance(base: list[str], tree: Tree, root: Path, whole: dict[str, str]) 
         else:
             chain.append(part)
     return chain
+
+
+def _add_partitions(partitions: list[Partition], work_dir: Path, result: ExtractionResult) -> None:
+    """Trees from leftover regions, after the roots, under their partition labels."""
+    for part in partitions:
+        chain = _provenance(part.provenance, Tree(part.top, []), part.path, {})
+        result.roots.append(RootFilesystem(label=part.label, path=str(part.path),
+                                           score=root_score(part.path), provenance=chain))
+        write_modes(part.path, part.label, part.manifest or ModeManifest())
 
 
 def _select_roots(trees: list[Tree], work_dir: Path, result: ExtractionResult) -> None:

@@ -68,7 +68,8 @@ def _catalogs(view: ReportView) -> list[str]:
             evidence = "; ".join(f"{e.kind} {md_text(e.label)}" for e in r.evidence[:MAX_EVIDENCE])
             if len(r.evidence) > MAX_EVIDENCE:
                 evidence += f"; {len(r.evidence) - MAX_EVIDENCE} more"
-            reason = r.reason + (f" Missing: {'; '.join(r.missing)}" if r.missing else "")
+            extra = [m for m in r.missing if m not in r.reason]  # not what the reason already says
+            reason = r.reason + (f" Missing: {'; '.join(extra)}" if extra else "")
             summary = f"{r.title}: {r.summary}" if r.title else r.summary
             lines.append(f"| {md_text(r.id)} | {md_text(summary)} | {md_text(r.status)} | "
                          f"**{r.verdict_label}** | {md_text(reason)} | {evidence} |")
@@ -92,6 +93,8 @@ def _findings(view: ReportView) -> list[str]:
             lines.append(f"- **{f.severity.value}** {f.id}{place}: {md_text(f.message)}")
             for x in f.excerpts:
                 lines.append(f"  - excerpt: {_code(x)}")
+            if f.redacted:  # the HTML report shows it too; the full value only with --show-secrets
+                lines.append(f"  - secret value (redacted): {_code(f.redacted)}")
             if f.provenance:
                 lines.append(f"  - provenance: {' → '.join(md_text(p) for p in f.provenance)}")
         lines.append("")
