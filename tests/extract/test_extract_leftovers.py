@@ -14,30 +14,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import PASSWD
 
 from iotbaseline.extract import extract_image, load_modes
 
-PASSWD = b"root:x:0:0:root:/root:/bin/sh\n"
 NETWORK = b"config interface 'lan'\n\toption proto 'static'\n\toption ipaddr '192.168.1.1'\n"
 ERASE = 0x10000
 
 
 def _sh(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def squashfs(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    tmp = tmp_path_factory.mktemp("lroot")
-    root = tmp / "root"
-    for sub in ("etc", "bin", "sbin", "lib"):
-        (root / sub).mkdir(parents=True)
-    (root / "etc" / "passwd").write_bytes(PASSWD)
-    (root / "bin" / "busybox").write_bytes(os.urandom(8000))
-    os.symlink("../bin/busybox", root / "sbin" / "init")
-    _sh(["mksquashfs", str(root), str(tmp / "root.sqfs"), "-comp", "xz", "-all-root",
-         "-noappend", "-quiet"])
-    return (tmp / "root.sqfs").read_bytes()
 
 
 def _tplink_v1(kernel: bytes) -> bytes:

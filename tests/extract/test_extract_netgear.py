@@ -19,26 +19,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import PASSWD
 
 from iotbaseline.extract import extract_image
 from iotbaseline.extract.headers import parse_chk, parse_trx
 
-PASSWD = b"root:x:0:0:root:/root:/bin/sh\n"
 BOARD = b"U12H270T00_NETGEAR"
-
-
-@pytest.fixture(scope="module")
-def squashfs(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    tmp = tmp_path_factory.mktemp("ngroot")
-    root = tmp / "root"
-    for sub in ("etc", "bin", "sbin", "lib"):
-        (root / sub).mkdir(parents=True)
-    (root / "etc" / "passwd").write_bytes(PASSWD)
-    (root / "bin" / "busybox").write_bytes(os.urandom(8000))
-    os.symlink("../bin/busybox", root / "sbin" / "init")
-    subprocess.run(["mksquashfs", str(root), str(tmp / "root.sqfs"), "-comp", "xz", "-all-root",
-                    "-noappend", "-quiet"], check=True, capture_output=True)
-    return (tmp / "root.sqfs").read_bytes()
 
 
 KERNEL_TEXT = b"Linux version 2.6.36.4brcmarm (netgear)\0" * 50

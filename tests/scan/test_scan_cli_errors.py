@@ -1,4 +1,4 @@
-"""`scan` (and `probe`) as a CI pipeline uses them: bad options and output paths are exit 2 with a
+"""`scan` as a CI pipeline uses it: bad options and output paths are exit 2 with a
 one-line reason, found before any work; a rescan into the same -o gives the same result."""
 
 from __future__ import annotations
@@ -91,17 +91,6 @@ def test_bad_probe_results_give_a_one_line_reason(tmp_path: Path) -> None:
 def test_nonsense_numbers_are_refused(tmp_path: Path, option: list[str]) -> None:
     result = _scan(str(tmp_path), "-o", str(tmp_path / "out"), *option)
     assert result.exit_code == 2
-
-
-def test_probe_output_that_is_a_file_is_refused_before_probing(tmp_path: Path) -> None:
-    blocker = tmp_path / "probe-out"
-    blocker.write_text("x")
-    # 127.0.0.1 only; the error must come before any connection (it used to come after the whole
-    # probe, as a Python traceback with exit 1)
-    result = CliRunner().invoke(main, ["probe", "127.0.0.1", "--ports", "9", "-o", str(blocker)])
-    assert result.exit_code == 2
-    assert "not a directory" in result.output
-    assert "probing" not in result.output
 
 
 def test_long_error_messages_stay_on_one_line_in_a_pipe(tmp_path: Path, monkeypatch) -> None:

@@ -130,6 +130,10 @@ def command(host: str, ports_spec: str, udp: bool, udp_ports: tuple[str, ...], u
         problem = output_dir_problem(out_dir)  # found now, not after the whole probe
         if problem:
             raise ProbeError(problem)
+        if firmware_results is not None:  # a bad file is found now, not after the whole probe
+            from iotbaseline.probe.drift import predicted_services
+
+            predicted_services(firmware_results)
         target = resolve_target(host)
         ports = parse_ports(ports_spec)
         creds = load_credentials(credentials_path) if credentials_path else None
@@ -179,7 +183,12 @@ def command(host: str, ports_spec: str, udp: bool, udp_ports: tuple[str, ...], u
     import json
 
     (out_dir / "probe.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
-    console.print(ports_table(result))
+    table = ports_table(result)
+    if table.row_count:
+        console.print(table)
+    else:  # an empty table reads like a display fault
+        console.print(f"no port answered among the {len(settings.ports)} TCP port(s) probed"
+                      + (" or the UDP services asked" if settings.udp else ""), highlight=False)
     if result.findings:
         console.print(summary_table(result))
     counts = Counter(f.severity.value for f in result.findings)
