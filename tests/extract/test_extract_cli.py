@@ -60,3 +60,33 @@ def test_limit_flags_reach_the_extractor(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out" / "extraction.json").read_text())
     assert "max_files" in report["limits_hit"]
     assert run.returncode in (0, 2)
+
+
+def test_rerun_into_the_same_directory_replaces_only_its_own_output(tmp_path: Path) -> None:
+    import io
+    import json
+    import tarfile
+
+    from click.testing import CliRunner
+
+    from iotbaseline.cli import main
+
+    archive = tmp_path / "rootfs.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (("etc/passwd", b"root:x:0:0::/root:/bin/sh\n"), ("bin/sh", b"\x7fELF" + b"\0" * 60)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name in ("sbin", "lib"):
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.DIRTYPE
+            tar.addfile(info)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own file")
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["extract", str(archive), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        data = json.loads((out / "extraction.json").read_text())
+        assert data["errors"] == [] and [r["label"] for r in data["roots"]] == ["rootfs"]
+    assert (out / "notes.txt").read_text() == "the user's own file"

@@ -273,6 +273,9 @@ def test_random_bytes(box: Sandbox) -> None:
     result = box.run("random.bin", os.urandom(256 * 1024))
     assert not result.roots and not result.flat_images
     assert "no root filesystem found" in _messages(result)
+    # nothing silently lost: the whole input is reported as one unknown region
+    unknown = [(c.start, c.end) for c in result.chunks if c.kind == "unknown" and c.depth == 0]
+    assert unknown == [(0, 256 * 1024)]
 
 
 def test_empty_file(box: Sandbox) -> None:

@@ -36,7 +36,9 @@ def test_drift_between_firmware_and_device(tmp_path: Path) -> None:
     telnet = ps.BannerServer(b"Welcome\r\n")
     web = ps.serve_http(ps.HttpDevice())
     try:
-        result = probe((telnet.port, web.server_address[1]), firmware_results=firmware)
+        # port 22 is probed (nothing listens there on loopback here), so ssh's absence shows
+        result = probe((telnet.port, web.server_address[1], 22), firmware_results=firmware)
+        unprobed = probe((telnet.port, web.server_address[1]), firmware_results=firmware)
     finally:
         telnet.close()
         web.shutdown()
@@ -46,6 +48,8 @@ def test_drift_between_firmware_and_device(tmp_path: Path) -> None:
     missing = findings_of(result, "IOTB-DRIFT-002")
     assert [f.location.protocol for f in missing] == ["ssh"]
     assert missing[0].severity.value == "info"
+    # without its usual port in the scan, ssh's absence is not claimed
+    assert findings_of(unprobed, "IOTB-DRIFT-002") == []
     drift = next(o for o in result.observations if o.id == "drift/services")
     assert set(drift.data["predicted"]) == {"telnet", "ssh"}
 

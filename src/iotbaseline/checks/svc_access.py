@@ -59,7 +59,7 @@ def _dropbear_problems(ctx: CheckContext, argv: tuple[str, ...],
               "non-root login limit the damage.",
     remedy="Disable root password login (dropbear -g/-w, PermitRootLogin prohibit-password), "
            "prefer keys, never permit empty passwords, and keep SSH off unless the user enables it.",
-    provisions=provisions(etsi=("5.1-1", "5.6-5", "5.6-7"), xiaomi=("2.2", "3.1.2"),
+    provisions=provisions(etsi=("5.6-5", "5.6-7"), xiaomi=("2.2", "3.1.2"),
                           tencent=("5.1.6-3", "5.3.2-2"), isvs=("V3.2.2", "V2.2.2")),
     cwe=(287,),
 ))

@@ -37,6 +37,7 @@ def command(image: Path, output: Path, max_bytes: int, max_ratio: float, max_dep
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _fail(f"cannot create output directory {output}: {exc.strerror}")
+    _clear_previous(output)
     try:
         result = _run(image, output, limits)
     except ExtractError as exc:
@@ -50,6 +51,36 @@ def command(image: Path, output: Path, max_bytes: int, max_ratio: float, max_dep
         reason = result.errors[0].message if result.errors else "nothing could be extracted"
         _fail(f"nothing extracted from {image}: {reason}")
     sys.exit(EXIT_OK)
+
+
+def _clear_previous(output: Path) -> None:
+    """Re-running into the same DIR: remove what the previous run recorded in its
+    extraction.json (its trees, carved files, sidecars), nothing else the user keeps there."""
+    import shutil
+
+    previous = output / "extraction.json"
+    if not previous.is_file():
+        return
+    try:
+        old = ExtractionResult.model_validate_json(previous.read_text(encoding="utf-8"))
+    except ValueError:
+        _fail(f"{previous}: exists but is not an extraction.json of ours; choose another -o")
+    base = output.resolve()
+    recorded = [Path(r.path) for r in old.roots] + [Path(f) for f in old.flat_images]
+    recorded += [base / c.extracted_to for c in old.chunks if c.extracted_to]
+    tops: set[Path] = set()
+    for path in recorded:
+        try:
+            first = (path if path.is_absolute() else base / path).resolve().relative_to(base).parts[0]
+        except (ValueError, IndexError):
+            continue  # outside DIR (e.g. a directory input analysed in place): never touched
+        tops.add(base / first)
+    tops |= {p for p in base.glob("*.modes.json")} | {base / ".regions", previous}
+    for top in tops:
+        if top.is_symlink() or top.is_file():
+            top.unlink(missing_ok=True)
+        elif top.is_dir():
+            shutil.rmtree(top, ignore_errors=True)
 
 
 def _run(image: Path, output: Path, limits: Limits) -> ExtractionResult:

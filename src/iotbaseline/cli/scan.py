@@ -16,10 +16,11 @@ from iotbaseline.cli.common import (
     write_debug_log,
 )
 from iotbaseline.cli.summary import print_summary, threshold_reached
-from iotbaseline.model import Severity, VerdictValue
+from iotbaseline.model import Severity
 from iotbaseline.report.formats import FORMAT_GROUPS
 
-FAIL_ON_CHOICES = [s.value for s in Severity] + [v.value.lower() for v in VerdictValue]
+# A gate trips on problems: a finding at or above a severity, or a FAIL (or any undecided) verdict.
+FAIL_ON_CHOICES = [s.value for s in Severity] + ["fail", "inconclusive"]
 
 
 def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
@@ -57,7 +58,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 @click.option("--probe-results", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="probe.json from `iotbaseline probe`.")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="Vulnerability database (default: user data dir or $IOTBASELINE_DB).")
 @click.option("--no-db", is_flag=True, help="Do not match CVEs.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), help="Exit 1 when a finding of this severity or higher, or a verdict of this kind, is present.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), help="Exit 1 when a finding of this severity or higher is present (info…critical), when any verdict is FAIL (fail), or when any is FAIL or INCONCLUSIVE (inconclusive).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(sorted(FORMAT_GROUPS)), help="Report formats (repeatable; default: json html sarif cyclonedx ics extraction).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
 @click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")

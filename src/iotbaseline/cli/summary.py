@@ -11,8 +11,8 @@ from iotbaseline.model import Assessment, Finding, Severity, VerdictValue
 
 
 def threshold_reached(assessment: Assessment, fail_on: str) -> bool:
-    """A severity threshold trips on any finding at or above it; a verdict threshold (fail,
-    inconclusive) trips on any verdict of that kind (inconclusive also trips on fail)."""
+    """A severity threshold trips on any finding at or above it; ``fail`` trips on any FAIL
+    verdict, ``inconclusive`` on any FAIL or INCONCLUSIVE verdict."""
     key = fail_on.lower()
     if key in {s.value for s in Severity}:
         limit = Severity(key).rank
@@ -20,10 +20,6 @@ def threshold_reached(assessment: Assessment, fail_on: str) -> bool:
     wanted = {VerdictValue.FAIL}
     if key == "inconclusive":
         wanted.add(VerdictValue.INCONCLUSIVE)
-    elif key == "not_applicable":
-        wanted = {VerdictValue.NOT_APPLICABLE}
-    elif key == "pass":
-        wanted = {VerdictValue.PASS}
     return any(v.verdict in wanted for reqs in assessment.verdicts.values() for v in reqs.values())
 
 

@@ -194,6 +194,26 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
         trees = [tree] if tree else []
     _select_roots(trees, work_dir, result)
     _add_partitions(partitions, work_dir, result)
+    _record_uncovered(source.name, size, result)
+
+
+def _record_uncovered(name: str, size: int, result: ExtractionResult) -> None:
+    """Every byte range of the input that no chunk accounts for becomes an ``unknown`` chunk
+    (offset and size), so nothing is silently dropped — e.g. a blob no handler recognised."""
+    spans = sorted((c.start, c.end) for c in result.chunks
+                   if c.depth == 0 and c.parent in (None, name) and c.end > c.start)
+    cursor = 0
+    gaps: list[tuple[int, int]] = []
+    for start, end in spans:
+        if start > cursor:
+            gaps.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < size:
+        gaps.append((cursor, size))
+    for start, end in gaps:
+        result.chunks.append(Chunk(start=start, end=end, kind="unknown", parent=name,
+                                   note="not identified by any extractor"))
+    result.chunks.sort(key=lambda c: (c.depth, c.parent or "", c.start))
 
 
 def _leftovers(name: str, data: bytes, carved: CarveResult, work_dir: Path, limits: Limits,

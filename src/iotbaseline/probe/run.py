@@ -148,7 +148,9 @@ async def _run(target: ProbeTarget, settings: ProbeSettings, progress: Progress)
         from iotbaseline.probe.compare import compare_with_firmware
 
         progress("comparing with the firmware scan")
-        compare_with_firmware(rec, settings.firmware_results, services, udp_answers)
+        udp_probed = {f"udp/{port}" for port, _ in (settings.udp_services or UDP_SERVICES)}
+        probed = frozenset({f"tcp/{p}" for p in settings.ports} | (udp_probed if settings.udp else set()))
+        compare_with_firmware(rec, settings.firmware_results, services, udp_answers, probed)
     else:
         for spec in (specs.DRIFT_UNPREDICTED, specs.DRIFT_MISSING):
             rec.not_applicable(spec, "no firmware results given (--firmware-results)")
