@@ -79,7 +79,7 @@ class _Stages:
         started = time.perf_counter()
         try:
             return fn()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a crashing stage is recorded, later stages still run
             detail = traceback.format_exc(limit=4)
             self.errors.append(AnalysisError(stage=name, message=f"{type(exc).__name__}: {exc}\n{detail}"))
             return default
@@ -197,7 +197,7 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
     out = options.out_dir
     _check_paths_apart(source, out)
     _prepare_out_dir(out)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     stages = _Stages(progress)
     target = _target(source)
     branch = _ComponentsBranch(options)
@@ -467,7 +467,7 @@ class _ComponentsBranch:
         if self._future is not None:
             try:
                 part = self._future.result()
-            except Exception as exc:  # the worker died: do the work here instead
+            except Exception as exc:  # noqa: BLE001 - a dead worker is re-run in-process
                 stages.errors.append(AnalysisError(stage="components", message=f"worker failed ({exc}); re-ran in-process"))
         self.close()
         if part is None:

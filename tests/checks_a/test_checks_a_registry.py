@@ -86,8 +86,8 @@ def test_checks_list_in_a_pipe_keeps_every_requirement_whole():
     # cut to "tencent-qtx-001.1:5.3…", so grepping for a requirement found nothing.
     from click.testing import CliRunner
 
-    from iotbaseline.cli import main
     from iotbaseline.checks.registry import all_checks
+    from iotbaseline.cli import main
 
     result = CliRunner().invoke(main, ["checks", "list"])
     assert result.exit_code == 0, result.output

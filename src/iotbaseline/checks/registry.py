@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from iotbaseline.checks.base import Check
-
 # --- group A: credentials, secrets, cryptography, communications, disclosure ---
-from iotbaseline.checks import (  # noqa: E402
+from iotbaseline.checks import (
     cert_x509,
     comm_transport,
     comm_wifi,
@@ -24,6 +22,7 @@ from iotbaseline.checks import (  # noqa: E402
     secret_keys,
     secret_tokens,
 )
+from iotbaseline.checks.base import Check
 
 GROUP_A: tuple[ModuleType, ...] = (
     cred_accounts,
@@ -41,7 +40,7 @@ GROUP_A: tuple[ModuleType, ...] = (
 # --- end group A ---
 
 # --- group B: services, debug, privilege, hardening, updates, secure boot, firewall ---
-from iotbaseline.checks import (  # noqa: E402
+from iotbaseline.checks import (
     android_props,
     boot_secure,
     debug_console,
@@ -71,7 +70,7 @@ GROUP_B: tuple[ModuleType, ...] = (
 # --- end group B ---
 
 # --- group C: coverage completion ---
-from iotbaseline.checks import (  # noqa: E402
+from iotbaseline.checks import (
     data_reset,
     hotspot_bridge,
     log_secrets,

@@ -100,7 +100,7 @@ def run_one(check: Check, ctx: CheckContext) -> tuple[CheckOutcome, list[Finding
         )
     try:
         report: CheckReport = check.run(ctx)
-    except Exception as exc:  # a crashing check is an outcome, never a lost result
+    except Exception as exc:  # noqa: BLE001 - a crashing check becomes an error outcome
         return (
             CheckOutcome(
                 check=spec.id,

@@ -36,7 +36,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
     except InputError as exc:
         err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         return EXIT_USAGE
-    except Exception:
+    except Exception:  # noqa: BLE001 - any crash is exit 3 with a debug log
         log = write_debug_log(getattr(options, "out_dir", None))
         err_console.print(f"[red]internal error[/]: see {log}", soft_wrap=True)
         return EXIT_INTERNAL

@@ -187,7 +187,7 @@ def _keys(root: Path) -> None:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "democam.local")])
-    now = datetime.datetime(2019, 1, 1, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2019, 1, 1, tzinfo=datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

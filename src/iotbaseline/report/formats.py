@@ -135,7 +135,7 @@ def write_all(
         try:
             ready = (prerendered or {}).get(fmt)
             path.write_bytes(ready if ready is not None else render(assessment, fmt, options))
-        except Exception as exc:  # one broken renderer must not lose the others
+        except Exception as exc:  # noqa: BLE001 - one broken renderer must not lose the others
             assessment.errors.append(AnalysisError(stage=f"report:{fmt.value}", message=f"{type(exc).__name__}: {exc}"))
             continue
         written[fmt.value] = path
