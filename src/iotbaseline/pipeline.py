@@ -245,15 +245,15 @@ def _run_stages(
     # The checks and the components branch (SBOM → CVEs → CycloneDX) read only the index, so
     # the components branch runs in a forked process while the checks run here.
     branch.start(index, _carved_blobs(source, extraction), target, options)
-    outcomes, findings, inferred = stages.run(
-        "checks", lambda: run_checks(ctx), ([], [], {})
-    )
+    no_checks: tuple[list[CheckOutcome], list[Finding], dict[str, Any]] = ([], [], {})
+    outcomes, findings, inferred = stages.run("checks", lambda: run_checks(ctx), no_checks)
     outcomes = list(outcomes)
     findings = list(findings)
     from iotbaseline.catalog.loader import load_catalogs
 
     # while the components branch finishes: the catalogs the assessment needs (cached)
-    stages.run("catalogs", lambda: load_catalogs(list(options.catalogs) or None), {})
+    no_catalogs: dict[str, Any] = {}
+    stages.run("catalogs", lambda: load_catalogs(list(options.catalogs) or None), no_catalogs)
     parts = branch.result(stages)
     findings.extend(parts.findings)
     outcomes.extend(parts.outcomes)
@@ -413,16 +413,15 @@ def _components_branch(index: Any, blobs: list[Path], target: Target, options: S
     components: list[Component] = stages.run(
         "sbom", lambda: identify_components(index, extra_blobs=blobs), []
     )
-    db_info, components = stages.run(
-        "vulns", lambda: _match_vulns(components, index, options), (None, components)
-    )
+    unmatched: tuple[dict[str, Any] | None, list[Component]] = (None, components)
+    db_info, components = stages.run("vulns", lambda: _match_vulns(components, index, options), unmatched)
     findings: list[Finding] = []
     outcomes: list[CheckOutcome] = []
     if db_info is not None:
         from iotbaseline.vulns.findings import findings_for_components
 
         findings, outcomes = stages.run(
-            "vuln-findings", lambda: findings_for_components(components), ([], [])
+            "vuln-findings", lambda: findings_for_components(components), (findings, outcomes)
         )
     sbom: bytes | None = None
     if "cyclonedx" in options.formats:  # the slowest renderer (cyclonedx-python-lib): done here
