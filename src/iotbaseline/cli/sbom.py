@@ -58,7 +58,7 @@ def command(path: Path, output: Path, fmt: str, db_path: Path | None, no_vulns: 
         else:
             from iotbaseline.sbom.cyclonedx import render_cyclonedx
 
-            text = render_cyclonedx(components, target, firmware_name=firmware_name)
+            text = render_cyclonedx(components, target, firmware_name=firmware_name, indent=2)
     if str(output) == "-":
         sys.stdout.write(text)
     else:

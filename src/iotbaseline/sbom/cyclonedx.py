@@ -74,10 +74,13 @@ _SCORE_METHOD = {
 
 
 def render_cyclonedx(components: list[Component], target: Target, *,
-                     firmware_name: str | None = None) -> str:
-    """The CycloneDX 1.6 JSON document for ``components`` found in ``target``."""
+                     firmware_name: str | None = None, indent: int | None = None) -> str:
+    """The CycloneDX 1.6 JSON document for ``components`` found in ``target``.
+
+    Compact by default: with ``indent`` set, json falls back to its pure-Python encoder, which
+    took 0.2–0.5 s more for an image with ~650 CVEs (the slowest step of a scan)."""
     bom = build_bom(components, target, firmware_name=firmware_name)
-    return JsonV1Dot6(bom).output_as_string(indent=2)
+    return JsonV1Dot6(bom).output_as_string(indent=indent)
 
 
 def build_bom(components: list[Component], target: Target, *, firmware_name: str | None = None) -> Bom:
