@@ -7,15 +7,15 @@ import datetime as dt
 import posixpath
 import re
 from dataclasses import dataclass
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from typing import TYPE_CHECKING
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import text_files
 from iotbaseline.model import Evidence, Severity
+
+if TYPE_CHECKING:  # cryptography is imported where used: ~0.1 s, needless on images without certificates
+    from cryptography import x509
 
 PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.DOTALL)
 TRUST_STORE = re.compile(r"^/(etc/ssl/certs|usr/share/ca-certificates|etc/pki/|usr/lib/ssl/certs)|"
@@ -30,6 +30,10 @@ class CertProblem:
 
 
 def problems(cert: x509.Certificate, now: dt.datetime) -> list[CertProblem]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
     out: list[CertProblem] = []
     if cert.not_valid_after_utc < now:
         out.append(CertProblem(f"expired on {cert.not_valid_after_utc:%Y-%m-%d}", Severity.MEDIUM))
@@ -54,6 +58,8 @@ def problems(cert: x509.Certificate, now: dt.datetime) -> list[CertProblem]:
 
 
 def _certs(ctx: CheckContext) -> list[tuple[str, str, int | None, x509.Certificate]]:
+    from cryptography import x509
+
     found: list[tuple[str, str, int | None, x509.Certificate]] = []
     for tf in text_files(ctx):
         if "-----BEGIN CERTIFICATE-----" not in tf.text or TRUST_STORE.search(tf.path):

@@ -11,10 +11,6 @@ import re
 import struct
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import blob_strings, text_files
@@ -55,6 +51,8 @@ class KeyScan:
 
 
 def describe(key: object) -> tuple[str, int | None]:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     if isinstance(key, rsa.RSAPrivateKey):
         return "RSA", key.key_size
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -70,6 +68,9 @@ def describe(key: object) -> tuple[str, int | None]:
 
 def parse_pem_key(block: str) -> tuple[str | None, int | None, bool, str]:
     """(algorithm, bits, encrypted, note) of one PEM private-key block."""
+    from cryptography.exceptions import UnsupportedAlgorithm  # imported where used: ~0.1 s
+    from cryptography.hazmat.primitives import serialization
+
     data = block.encode()
     if "ENCRYPTED" in block.split("\n", 1)[0] or "Proc-Type: 4,ENCRYPTED" in block:
         return None, None, True, "encrypted with a passphrase"
@@ -132,6 +133,9 @@ def parse_dropbear(data: bytes) -> tuple[str, int | None] | None:
 
 
 def _der_key(data: bytes) -> tuple[str, int | None] | None:
+    from cryptography.exceptions import UnsupportedAlgorithm  # imported where used: ~0.1 s
+    from cryptography.hazmat.primitives import serialization
+
     if not data.startswith((b"\x30\x82", b"\x30\x81")) or len(data) > MAX_PEM:
         return None
     try:
@@ -259,6 +263,7 @@ def find_private_keys(ctx: CheckContext) -> CheckReport:
     tags=("secrets", "keys", "ssh"),
 ))
 def find_ssh_host_keys(ctx: CheckContext) -> CheckReport:
+
     scan = key_scan(ctx)
     keys = [k for k in scan.keys if _is_host_key(k)]
     hits = [_hit(k, f"SSH host key shipped: {_label(k)} in {k.path}") for k in keys]
