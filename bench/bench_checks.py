@@ -32,15 +32,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "7")))
     args = parser.parse_args()
 
-    from iotbaseline.checks.boot import reset_caches
+    from iotbaseline.analysis.boot import reset_caches
     from iotbaseline.checks.context import CheckContext, CheckOptions
-    from iotbaseline.checks.registry import GROUP_B, all_checks
+    from iotbaseline.checks.registry import all_checks, checks_of
     from iotbaseline.checks.runner import run_one
     from iotbaseline.inventory.index import FileIndex
 
     if not IMAGE.is_file():
         sys.exit(f"bench_checks: {IMAGE} not found (set IOTBASELINE_CORPUS)")
-    group_b = {c.spec.id for m in GROUP_B for c in m.CHECKS}
+    group_b = {c.spec.id for c in checks_of("services", "updates", "hardening")}
     with tempfile.TemporaryDirectory() as tmp:
         data = IMAGE.read_bytes()
         sqfs = Path(tmp) / "rootfs.sqfs"

@@ -13,9 +13,13 @@ import pytest
 from checks_a_helpers import run, where
 from intelhex import IntelHex
 
-from iotbaseline.checks import cred_accounts, cred_flat, secret_keys
+from iotbaseline.checks.credentials import accounts as cred_accounts
+
+from iotbaseline.checks.credentials import flat_image as cred_flat
+
+from iotbaseline.checks.secrets import private_keys as secret_keys
 from iotbaseline.checks.context import CheckContext, CheckOptions
-from iotbaseline.checks.registry import GROUP_A
+from iotbaseline.checks.registry import checks_of
 from iotbaseline.checks.runner import run_checks
 from iotbaseline.inventory.index import FileIndex
 from iotbaseline.model import Inventory, OutcomeStatus
@@ -72,7 +76,7 @@ def test_openwrt_empty_dropbear_keys_are_not_findings(openwrt_index):
 
 def test_openwrt_all_group_a_checks_run_without_error(openwrt_index):
     outcomes, _, inferred = run_checks(CheckContext(openwrt_index, CheckOptions(crack_seconds=2)),
-                                       [c for m in GROUP_A for c in m.CHECKS])
+                                       checks_of("credentials", "secrets", "crypto", "privacy"))
     assert [o.check for o in outcomes if o.status == OutcomeStatus.ERROR] == []
     assert inferred["uses_passwords"] is True
 

@@ -6,8 +6,8 @@ import warnings
 
 from checks_a_helpers import run, where
 
-from iotbaseline.checks import cred_accounts as ca
-from iotbaseline.checks import cred_config as cc
+from iotbaseline.checks.credentials import accounts as ca
+from iotbaseline.checks.credentials import config_passwords as cc
 from iotbaseline.model import OutcomeStatus
 
 with warnings.catch_warnings():
@@ -183,7 +183,7 @@ def test_random_password_is_not_derived(tree):
 
 
 def test_cracking_is_bounded_by_the_deadline():
-    from iotbaseline.checks import cred_crack
+    from iotbaseline.checks.credentials import crack as cred_crack
 
     target = md5_crypt.hash("admin")
     result = cred_crack.crack({target: ["x", "admin"]}, seconds=0.0, jobs=1)[target]
@@ -191,7 +191,7 @@ def test_cracking_is_bounded_by_the_deadline():
 
 
 def test_parallel_cracking_finds_what_inline_cracking_finds():
-    from iotbaseline.checks import cred_crack
+    from iotbaseline.checks.credentials import crack as cred_crack
 
     slow = sha512_crypt.using(rounds=5000)
     hashes = {slow.hash(pw): pw for pw in ("hi3518", "not-listed-1", "not-listed-2",
@@ -208,7 +208,7 @@ def test_parallel_cracking_finds_what_inline_cracking_finds():
 def test_web_accounts_plain_blank_and_cracked(tree):
     from passlib.hash import apr_md5_crypt
 
-    from iotbaseline.checks import cred_web
+    from iotbaseline.checks.credentials import web_accounts as cred_web
 
     index = tree({
         "/etc/httpd.conf": "A:*\nH:/www\n/cgi-bin:admin:admin\n/adm:root:\n",
@@ -225,7 +225,7 @@ def test_web_accounts_plain_blank_and_cracked(tree):
 
 
 def test_web_server_without_accounts_passes(tree):
-    from iotbaseline.checks import cred_web
+    from iotbaseline.checks.credentials import web_accounts as cred_web
 
     outcome, findings = run(cred_web.find_web_accounts,
                             tree({"/etc/httpd.conf": "A:*\nH:/www\n.php:/usr/bin/php-cgi\n"}))

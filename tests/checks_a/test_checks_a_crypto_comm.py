@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from checks_a_helpers import run, where
 
-from iotbaseline.checks import comm_transport as ct
-from iotbaseline.checks import comm_wifi, crypto_weak, disclosure_info
+from iotbaseline.checks.crypto import transport as ct
+from iotbaseline.checks.crypto import wifi as comm_wifi
+from iotbaseline.checks.crypto import weak_crypto as crypto_weak
+from iotbaseline.checks.privacy import disclosure as disclosure_info
 from iotbaseline.inventory.index import FileIndex
 from iotbaseline.model import ElfInfo, FileEntry, Inventory, OutcomeStatus, RootFilesystem
 

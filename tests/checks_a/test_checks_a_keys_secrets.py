@@ -11,7 +11,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from iotbaseline.checks import cert_x509, secret_keys, secret_tokens
+from iotbaseline.checks.secrets import certificates as cert_x509
+
+from iotbaseline.checks.secrets import private_keys as secret_keys
+
+from iotbaseline.checks.secrets import tokens as secret_tokens
 from iotbaseline.model import OutcomeStatus
 
 

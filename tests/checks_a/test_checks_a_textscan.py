@@ -7,7 +7,9 @@ from pathlib import Path
 
 from checks_a_helpers import build_tree, run, where
 
-from iotbaseline.checks import cred_accounts, textscan
+from iotbaseline.checks.credentials import accounts as cred_accounts
+
+from iotbaseline.checks import textscan
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.inventory.index import FileIndex
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from checks_b_helpers import Link, tree_context
 
-from iotbaseline.checks.boot import started_services
+from iotbaseline.analysis.boot import started_services
 
 RC_COMMON = "#!/bin/sh\n# stand-in for OpenWrt's /etc/rc.common\n"
 

@@ -15,17 +15,21 @@ from pathlib import Path
 import pytest
 from checks_b_helpers import context, run, where
 
-from iotbaseline.checks import (
-    debug_console,
-    firewall_setup,
-    hard_elf,
-    priv_daemons,
-    svc_access,
-    svc_remote,
-    update_path,
-)
+from iotbaseline.checks.services import debug_console
+
+from iotbaseline.checks.services import firewall as firewall_setup
+
+from iotbaseline.checks.hardening import elf_hardening as hard_elf
+
+from iotbaseline.checks.hardening import daemon_privilege as priv_daemons
+
+from iotbaseline.checks.services import management as svc_access
+
+from iotbaseline.checks.services import remote_access as svc_remote
+
+from iotbaseline.checks.updates import update_path
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.registry import GROUP_B
+from iotbaseline.checks.registry import checks_of
 from iotbaseline.checks.runner import run_checks
 from iotbaseline.model import OutcomeStatus, Severity
 
@@ -145,7 +149,7 @@ def test_dvar_uart_shell_root_daemons_and_ssh(dvar: CheckContext) -> None:
 
 
 def test_all_group_b_checks_run_without_errors(openwrt: CheckContext, dvar: CheckContext) -> None:
-    checks = [c for m in GROUP_B for c in m.CHECKS]
+    checks = checks_of("services", "updates", "hardening")
     for ctx in (openwrt, dvar):
         outcomes, _, _ = run_checks(ctx, checks)
         errors = [(o.check, o.error) for o in outcomes if o.status == OutcomeStatus.ERROR]

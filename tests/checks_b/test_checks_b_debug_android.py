@@ -6,7 +6,9 @@ from pathlib import Path
 
 from checks_b_helpers import Link, run, tree_context, where
 
-from iotbaseline.checks import android_props, debug_console
+from iotbaseline.checks.services import android_props
+
+from iotbaseline.checks.services import debug_console
 from iotbaseline.model import OutcomeStatus, Severity
 
 BUSYBOX = {"/bin/busybox": b"\x7fELF", "/bin/sh": Link("busybox"), "/bin/ash": Link("busybox"),

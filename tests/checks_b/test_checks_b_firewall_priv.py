@@ -6,7 +6,11 @@ from pathlib import Path
 
 from checks_b_helpers import Link, Mode, run, tree_context, where
 
-from iotbaseline.checks import firewall_setup, priv_daemons, priv_files
+from iotbaseline.checks.services import firewall as firewall_setup
+
+from iotbaseline.checks.hardening import daemon_privilege as priv_daemons
+
+from iotbaseline.checks.hardening import file_permissions as priv_files
 from iotbaseline.model import OutcomeStatus, Severity
 
 FIREWALL = ("config defaults\n\toption input ACCEPT\n"            # 1-2

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from checks_b_helpers import run, tree_context, where
 
-from iotbaseline.checks import hard_aslr, hard_elf
+from iotbaseline.checks.hardening import aslr as hard_aslr
+
+from iotbaseline.checks.hardening import elf_hardening as hard_elf
 from iotbaseline.model import OutcomeStatus, Severity
 
 GCC = shutil.which("gcc")

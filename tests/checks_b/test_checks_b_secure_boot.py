@@ -13,7 +13,7 @@ from pathlib import Path
 import fdt
 from checks_b_helpers import run, tree_context, where
 
-from iotbaseline.checks import boot_secure
+from iotbaseline.checks.updates import secure_boot as boot_secure
 from iotbaseline.model import OutcomeStatus
 
 

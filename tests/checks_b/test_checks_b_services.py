@@ -6,7 +6,9 @@ from pathlib import Path
 
 from checks_b_helpers import Link, run, tree_context, where
 
-from iotbaseline.checks import svc_access, svc_remote
+from iotbaseline.checks.services import management as svc_access
+
+from iotbaseline.checks.services import remote_access as svc_remote
 from iotbaseline.model import OutcomeStatus, Severity
 
 BUSYBOX = {"/bin/busybox": b"\x7fELF", "/bin/sh": Link("busybox"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from checks_b_helpers import run, tree_context, where
 
-from iotbaseline.checks import update_path
+from iotbaseline.checks.updates import update_path
 from iotbaseline.model import OutcomeStatus, Severity
 
 CHECKSUM_ONLY = ("#!/bin/sh\n"                                     # 1

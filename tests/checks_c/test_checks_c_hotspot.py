@@ -7,7 +7,7 @@ from pathlib import Path
 
 from checks_c_helpers import run, tree_context, where
 
-from iotbaseline.checks import hotspot_bridge
+from iotbaseline.checks.services import hotspot_bridge
 from iotbaseline.model import OutcomeStatus
 
 WIRELESS = """config wifi-device 'radio0'

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from checks_c_helpers import run, tree_context, where
 
-from iotbaseline.checks import data_reset, log_secrets, telemetry_upload
+from iotbaseline.checks.privacy import factory_reset as data_reset
+
+from iotbaseline.checks.privacy import log_secrets
+
+from iotbaseline.checks.privacy import telemetry as telemetry_upload
 from iotbaseline.model import OutcomeStatus, Severity
 
 PROVISION_LOG = "xiaomi-2.0:1.1.4"

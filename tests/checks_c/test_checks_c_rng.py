@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from checks_c_helpers import run, tree_context, where
 
-from iotbaseline.checks import rng_weak
+from iotbaseline.checks.crypto import weak_random as rng_weak
 from iotbaseline.model import OutcomeStatus
 
 GCC = shutil.which("gcc")

@@ -1,94 +1,62 @@
-"""The explicit, ordered list of check modules (no import magic).
+"""The explicit, ordered list of check modules, grouped by concern (no import magic).
 
 A test fails when a module under ``checks/`` that defines ``CHECKS`` is missing here, when ids
-repeat, or when a cited requirement does not exist in its catalog.
+repeat, or when a cited requirement does not exist in its catalog. Adding a check: write its
+module in the package of its concern and add the module to that concern's tuple below.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-# --- group A: credentials, secrets, cryptography, communications, disclosure ---
-from iotbaseline.checks import (
-    cert_x509,
-    comm_transport,
-    comm_wifi,
-    cred_accounts,
-    cred_config,
-    cred_flat,
-    cred_web,
-    crypto_weak,
-    disclosure_info,
-    secret_keys,
-    secret_tokens,
-)
 from iotbaseline.checks.base import Check
-
-GROUP_A: tuple[ModuleType, ...] = (
-    cred_accounts,
-    cred_config,
-    cred_flat,
-    cred_web,
-    secret_keys,
-    cert_x509,
-    secret_tokens,
-    crypto_weak,
-    comm_transport,
-    comm_wifi,
-    disclosure_info,
-)
-# --- end group A ---
-
-# --- group B: services, debug, privilege, hardening, updates, secure boot, firewall ---
-from iotbaseline.checks import (
+from iotbaseline.checks.credentials import accounts, config_passwords, flat_image, web_accounts
+from iotbaseline.checks.crypto import transport, weak_crypto, weak_random, wifi
+from iotbaseline.checks.hardening import aslr, daemon_privilege, elf_hardening, file_permissions
+from iotbaseline.checks.privacy import disclosure, factory_reset, log_secrets, telemetry
+from iotbaseline.checks.secrets import certificates, private_keys, tokens
+from iotbaseline.checks.services import (
     android_props,
-    boot_secure,
     debug_console,
-    firewall_setup,
-    hard_aslr,
-    hard_elf,
-    priv_daemons,
-    priv_files,
-    svc_access,
-    svc_remote,
-    update_path,
+    firewall,
+    hotspot_bridge,
+    management,
+    remote_access,
 )
+from iotbaseline.checks.updates import secure_boot, update_path
 
-GROUP_B: tuple[ModuleType, ...] = (
-    svc_remote,
-    svc_access,
+CREDENTIALS: tuple[ModuleType, ...] = (accounts, config_passwords, flat_image, web_accounts)
+SECRETS: tuple[ModuleType, ...] = (private_keys, certificates, tokens)
+CRYPTO_AND_COMMUNICATIONS: tuple[ModuleType, ...] = (weak_crypto, transport, wifi, weak_random)
+SERVICES_AND_DEBUG: tuple[ModuleType, ...] = (
+    remote_access,
+    management,
     debug_console,
     android_props,
-    firewall_setup,
-    priv_daemons,
-    priv_files,
-    hard_elf,
-    hard_aslr,
-    update_path,
-    boot_secure,
-)
-# --- end group B ---
-
-# --- group C: coverage completion ---
-from iotbaseline.checks import (
-    data_reset,
+    firewall,
     hotspot_bridge,
-    log_secrets,
-    rng_weak,
-    telemetry_upload,
 )
+UPDATES_AND_BOOT: tuple[ModuleType, ...] = (update_path, secure_boot)
+HARDENING: tuple[ModuleType, ...] = (elf_hardening, aslr, daemon_privilege, file_permissions)
+PRIVACY_AND_DATA: tuple[ModuleType, ...] = (factory_reset, log_secrets, telemetry, disclosure)
 
-GROUP_C: tuple[ModuleType, ...] = (
-    rng_weak,
-    log_secrets,
-    telemetry_upload,
-    hotspot_bridge,
-    data_reset,
-)
-# --- end group C ---
+GROUPS: dict[str, tuple[ModuleType, ...]] = {
+    "credentials": CREDENTIALS,
+    "secrets": SECRETS,
+    "crypto": CRYPTO_AND_COMMUNICATIONS,
+    "services": SERVICES_AND_DEBUG,
+    "updates": UPDATES_AND_BOOT,
+    "hardening": HARDENING,
+    "privacy": PRIVACY_AND_DATA,
+}
 
-MODULES: tuple[ModuleType, ...] = GROUP_A + GROUP_B + GROUP_C
+MODULES: tuple[ModuleType, ...] = tuple(m for group in GROUPS.values() for m in group)
 
 
 def all_checks() -> tuple[Check, ...]:
     return tuple(c for module in MODULES for c in module.CHECKS)
+
+
+def checks_of(*groups: str) -> list[Check]:
+    """The checks of the named concern groups, in registry order."""
+    return [c for g in groups for m in GROUPS[g] for c in m.CHECKS]

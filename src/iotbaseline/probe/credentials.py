@@ -26,7 +26,7 @@ from iotbaseline.probe.web import HttpAuth, LoginForm
 def default_pairs() -> list[tuple[str, str]]:
     """The project's default-credential list, in file order (shared with the firmware password
     cracker: checks/data/default_credentials.yaml)."""
-    from iotbaseline.checks.cred_crack import default_credentials
+    from iotbaseline.checks.credentials.crack import default_credentials
 
     return list(dict.fromkeys((c.user, c.password) for c in default_credentials()
                               if c.user != "*"))

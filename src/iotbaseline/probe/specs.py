@@ -7,7 +7,7 @@ them, so the coverage table cannot drift from the code.
 from __future__ import annotations
 
 from iotbaseline.checks.base import CheckSpec
-from iotbaseline.checks.svc_common import provisions
+from iotbaseline.checks.services.common import provisions
 from iotbaseline.model import Severity
 
 NET_CLEARTEXT_ADMIN = CheckSpec(

@@ -8,7 +8,7 @@ import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions
+from iotbaseline.checks.services.common import provisions
 from iotbaseline.checks.textscan import excerpt, is_comment, search, text_files
 from iotbaseline.model import Evidence, Severity
 

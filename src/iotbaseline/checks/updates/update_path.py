@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import listing
+from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions, text_lines
+from iotbaseline.checks.services.common import provisions, text_lines
 from iotbaseline.model import Evidence, FileEntry, Severity
 
 _NAME = re.compile(r"(sysupgrade|fw_?update|fwupgrade|firmware[_-]?(upgrade|update)|"

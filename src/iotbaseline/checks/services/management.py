@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import listing
+from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import (
+from iotbaseline.checks.services.common import (
     boot_examined,
     describe,
     enabled_services,
@@ -16,7 +16,7 @@ from iotbaseline.checks.svc_common import (
     root_password_field,
     service_evidence,
 )
-from iotbaseline.checks.svc_uci import load_uci
+from iotbaseline.analysis.uci import load_uci
 from iotbaseline.model import Evidence, Severity
 
 # ---------------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from iotbaseline.checks import cred_crack
+from iotbaseline.checks.credentials import crack as cred_crack
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.cred_config import tainted_vars, uses_var
+from iotbaseline.checks.credentials.config_passwords import tainted_vars, uses_var
 from iotbaseline.checks.textscan import TextFile, search, text_file, text_files
 from iotbaseline.model import Evidence, Severity
 

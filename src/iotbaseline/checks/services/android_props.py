@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import listing
+from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions, text_lines
+from iotbaseline.checks.services.common import provisions, text_lines
 from iotbaseline.model import Evidence, Severity
 
 PROP_FILES = ("/system/build.prop", "/build.prop", "/default.prop", "/prop.default",

@@ -9,7 +9,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from iotbaseline.checks import cred_crack
+from iotbaseline.checks.credentials import crack as cred_crack
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import TextFile, excerpt, text_files

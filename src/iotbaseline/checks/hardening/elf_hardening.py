@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import network_facing_binaries, provisions
+from iotbaseline.checks.services.common import network_facing_binaries, provisions
 from iotbaseline.model import Evidence, FileEntry, Severity
 
 NOT_APPLICABLE = "no user-space ELF programs or libraries in this image"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import listing
+from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions, text_lines
-from iotbaseline.checks.svc_uci import UciPackage, UciSection, load_uci
+from iotbaseline.checks.services.common import provisions, text_lines
+from iotbaseline.analysis.uci import UciPackage, UciSection, load_uci
 from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_files
 from iotbaseline.model import Evidence, Severity
 

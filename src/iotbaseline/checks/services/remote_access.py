@@ -7,9 +7,9 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
-from iotbaseline.checks.boot import SHELLS, Service, is_shell, listing, started_services
+from iotbaseline.analysis.boot import SHELLS, Service, is_shell, listing, started_services
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import (
+from iotbaseline.checks.services.common import (
     boot_examined,
     describe,
     enabled_services,
@@ -19,7 +19,7 @@ from iotbaseline.checks.svc_common import (
     root_password_field,
     service_evidence,
 )
-from iotbaseline.checks.svc_uci import load_uci
+from iotbaseline.analysis.uci import load_uci
 from iotbaseline.model import Severity
 
 TELNET_NAMES = frozenset({"telnetd", "utelnetd", "in.telnetd", "telnetd.sh"})

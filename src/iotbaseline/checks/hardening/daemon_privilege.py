@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import Service, listing
+from iotbaseline.analysis.boot import Service, listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import (
+from iotbaseline.checks.services.common import (
     boot_examined,
     describe,
     network_services,

@@ -16,9 +16,9 @@ from pathlib import Path
 import fdt  # type: ignore[import-untyped]
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import listing
+from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions, text_lines
+from iotbaseline.checks.services.common import provisions, text_lines
 from iotbaseline.model import Evidence, FileEntry, Severity
 
 FDT_MAGIC = b"\xd0\x0d\xfe\xed"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import boot_model, listing
+from iotbaseline.analysis.boot import boot_model, listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions, text_lines
+from iotbaseline.checks.services.common import provisions, text_lines
 from iotbaseline.model import Evidence, Severity
 
 SYSCTL_FILES = ("/etc/sysctl.conf", "/etc/sysctl.d/*", "/usr/lib/sysctl.d/*", "/lib/sysctl.d/*",

@@ -7,9 +7,9 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import EXTERNAL_PREFIXES, SHELLS, boot_model, started_services
+from iotbaseline.analysis.boot import EXTERNAL_PREFIXES, SHELLS, boot_model, started_services
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import describe, provisions
+from iotbaseline.checks.services.common import describe, provisions
 from iotbaseline.model import Evidence, Severity
 
 MAX_LISTED = 20  # findings per check before the rest are grouped into one

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from iotbaseline.checks import cred_crack
+from iotbaseline.checks.credentials import crack as cred_crack
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_files

@@ -13,9 +13,9 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import listing
+from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import provisions
+from iotbaseline.checks.services.common import provisions
 from iotbaseline.checks.textscan import excerpt, is_comment, text_files
 from iotbaseline.model import Evidence, Severity
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_uci import TRUE_WORDS, UciPackage, UciSection, load_uci
+from iotbaseline.analysis.uci import TRUE_WORDS, UciPackage, UciSection, load_uci
 from iotbaseline.inventory.index import FileIndex
 from iotbaseline.model import FileEntry
 

@@ -6,10 +6,10 @@ import posixpath
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import Service, is_shell, listing, started_services, uart_tty
+from iotbaseline.analysis.boot import Service, is_shell, listing, started_services, uart_tty
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import boot_examined, describe, provisions, service_evidence
-from iotbaseline.checks.svc_uci import load_uci
+from iotbaseline.checks.services.common import boot_examined, describe, provisions, service_evidence
+from iotbaseline.analysis.uci import load_uci
 from iotbaseline.model import Evidence, Severity
 
 GETTYS = frozenset({"getty", "agetty", "mingetty", "mgetty", "uugetty", "fbgetty"})

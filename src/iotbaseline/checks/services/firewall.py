@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
-from iotbaseline.checks.boot import Service, listing
+from iotbaseline.analysis.boot import Service, listing
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.svc_common import boot_examined, enabled_services, provisions, text_lines
-from iotbaseline.checks.svc_uci import load_uci
+from iotbaseline.checks.services.common import boot_examined, enabled_services, provisions, text_lines
+from iotbaseline.analysis.uci import load_uci
 from iotbaseline.model import Evidence, Severity
 
 FILTER_PROGRAMS = frozenset({"iptables", "ip6tables", "iptables-restore", "ip6tables-restore",

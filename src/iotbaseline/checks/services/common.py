@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 
-from iotbaseline.checks.boot import Service, boot_model, started_services
+from iotbaseline.analysis.boot import Service, boot_model, started_services
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.inventory.index import FileIndex
 from iotbaseline.model import Evidence, FileEntry

@@ -12,7 +12,7 @@ import yaml
 
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.cred_crack import default_passwords
+from iotbaseline.checks.credentials.crack import default_passwords
 from iotbaseline.checks.textscan import (
     BinaryMatch,
     TextMatch,

@@ -1,0 +1,1 @@
+"""Credentials: accounts, default and fixed passwords, cracking."""

@@ -1,0 +1,1 @@
+"""Cryptography and communications: weak primitives, plain-text transport, Wi-Fi, randomness."""

@@ -1,0 +1,1 @@
+"""Hardening: ELF protections, ASLR, least privilege, file permissions."""

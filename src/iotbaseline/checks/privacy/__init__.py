@@ -1,0 +1,1 @@
+"""Privacy and data: factory reset, logs, telemetry, disclosure facts."""

@@ -1,0 +1,1 @@
+"""Secrets and keys: private keys, certificates, cloud tokens shipped in the image."""

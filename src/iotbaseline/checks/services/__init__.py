@@ -1,0 +1,1 @@
+"""Services and debug: what boot starts and how it can be reached, consoles, firewall."""

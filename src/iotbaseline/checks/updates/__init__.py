@@ -1,0 +1,1 @@
+"""Updates and boot: the update path and the secure-boot chain."""
