@@ -33,6 +33,9 @@ Decoder = Callable[[bytes, int], bytes]
 class Codec:
     name: str  # "gzip", "xz", "lzma-alone", "lzma-raw(lc=3,lp=0,pb=2)"…
     decode: Decoder
+    # A raw LZMA stream without length or end marker: the decoder runs on into the block's
+    # padding, so its output is cut at the length the caller expects instead of refused.
+    unterminated: bool = False
 
     def __call__(self, data: bytes, max_out: int) -> bytes:
         try:
@@ -41,6 +44,8 @@ class Codec:
             raise
         except Exception as exc:  # every library raises its own type on corrupt input
             raise CodecError(f"{self.name}: {exc}") from exc
+        if len(out) > max_out and self.unterminated:
+            return out[:max_out]
         if len(out) > max_out:
             raise CodecError(f"{self.name}: block expands beyond {max_out} bytes")
         return out
@@ -100,6 +105,11 @@ def _lzma_alone(data: bytes, max_out: int) -> bytes:
     return _lzma_stream(lzma.FORMAT_ALONE)(data, max_out)
 
 
+def _after_marker(inner: Decoder, skip: int) -> Decoder:
+    """Some Broadcom/Realtek builds put a small marker (e.g. a length word) before the stream."""
+    return lambda data, max_out: inner(data[skip:], max_out)
+
+
 def _raw_with(lc: int, lp: int, pb: int, dict_size: int) -> Decoder:
     filt = _lzma1_filter(lc, lp, pb, dict_size)
     return lambda data, max_out: _raw_lzma1(filt, data, max_out)
@@ -126,14 +136,15 @@ LZMA_ALONE = Codec("lzma-alone", _lzma_alone)
 LZO = Codec("lzo", _lzo)
 LZ4 = Codec("lz4", _lz4)
 ZSTD = Codec("zstd", _zstd)
-LZMA_5BYTE = Codec("lzma-5byte-header", _lzma_five_byte_header)
+LZMA_5BYTE = Codec("lzma-5byte-header", _lzma_five_byte_header, unterminated=True)
 
 # SquashFS 4 compressor ids (superblock field "compression").
 V4_COMPRESSORS: dict[int, Codec] = {1: GZIP, 2: LZMA_ALONE, 3: LZO, 4: XZ, 5: LZ4, 6: ZSTD}
 
 
 def raw_lzma(lc: int, lp: int, pb: int, dict_size: int) -> Codec:
-    return Codec(f"lzma-raw(lc={lc},lp={lp},pb={pb})", _raw_with(lc, lp, pb, dict_size))
+    return Codec(f"lzma-raw(lc={lc},lp={lp},pb={pb})", _raw_with(lc, lp, pb, dict_size),
+                 unterminated=True)
 
 
 def _common_raw_props() -> Iterable[tuple[int, int, int]]:
@@ -162,6 +173,10 @@ def candidate_codecs(
         if 0 < props < 225:
             lc, rest = props % 9, props // 9
             found.append(raw_lzma(lc, rest % 5, rest // 5, block_size))
+    found.append(Codec("lzma-5byte-header after a 4-byte marker",
+                       _after_marker(_lzma_five_byte_header, 4), unterminated=True))
+    found.append(Codec("lzma-raw(lc=3,lp=0,pb=2) after a 4-byte marker",
+                       _after_marker(_raw_with(3, 0, 2, block_size), 4), unterminated=True))
     found += [raw_lzma(lc, lp, pb, block_size) for lc, lp, pb in _common_raw_props()]
     found += [LZO, LZ4, ZSTD]
     return found

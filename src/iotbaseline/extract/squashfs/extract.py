@@ -31,7 +31,8 @@ def extract_squashfs(
     """Extract the image at ``offset``; raises SquashfsError only if nothing can be read."""
     image = SquashfsImage(data, offset)
     outcome = SquashfsOutcome(
-        f"{image.sb.describe()} {image.codec.name}", image.sb.bytes_used, ModeManifest()
+        f"{image.sb.describe()} {image.variant or image.codec.name}", image.sb.bytes_used,
+        ModeManifest()
     )
     budget.start_extractor()
     root = image.inode(image.root_ref)

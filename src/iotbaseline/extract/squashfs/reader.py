@@ -55,23 +55,49 @@ class SquashfsImage:
         self._meta_cache: dict[int, tuple[bytes, int]] = {}
         self._frag_cache: dict[int, bytes] = {}
         self._fragment_table: list[tuple[int, int]] | None = None
+        self._meta_endian = self.sb.endian
+        self.variant = ""  # how the metadata was decoded, for extraction.json
         self.codec = self._choose_codec()
         self.data_codec = self.codec
         self._ids = self._read_ids()
 
     # ---- codec ------------------------------------------------------------------------
     def _choose_codec(self) -> Codec:
-        """Find the codec by decoding the metadata block holding the root inode."""
+        """Find the codec by decoding the metadata block holding the root inode.
+
+        Also settles the byte order of the 2-byte metadata headers: AVM's big-endian 4.0
+        build writes every structure big-endian except those headers (little-endian).
+        """
         sb = self.sb
         declared = V4_COMPRESSORS.get(sb.compression) if sb.major == 4 else None
         if sb.major == 4 and declared is None:
             raise SquashfsError(f"unknown compressor id {sb.compression}")
         hints = sb.spare if sb.major < 4 else b""
-        root_block = sb.inode_table_start + (sb.root_inode >> 16)
-        raw, is_compressed, next_pos = self._raw_metadata(root_block)
         candidates = candidate_codecs(declared, sb.block_size, hints)
+        orders = [sb.endian] + (["<"] if sb.major == 4 and sb.big_endian else [])
+        for order in orders:
+            self._meta_endian = order
+            codec = self._codec_for_root_block(candidates)
+            if codec is not None:
+                self.variant = codec.name + ("" if order == sb.endian else
+                                             ", little-endian metadata headers")
+                return codec
+        self._meta_endian = sb.endian
+        raise SquashfsError(
+            f"{sb.describe()}: no known codec decodes the inode table "
+            f"(tried {len(candidates)} gzip/LZMA/xz/LZO/LZ4/zstd layouts)"
+        )
+
+    def _codec_for_root_block(self, candidates: list[Codec]) -> Codec | None:
+        sb = self.sb
+        root_block = sb.inode_table_start + (sb.root_inode >> 16)
+        try:
+            raw, is_compressed, next_pos = self._raw_metadata(root_block)
+        except SquashfsError:
+            return None
         if not is_compressed:
-            return candidates[0] if candidates else V4_COMPRESSORS[1]
+            block = raw
+            return candidates[0] if self._root_inode_plausible(block) else None
         full = next_pos < sb.directory_table_start
         for codec in candidates:
             try:
@@ -82,10 +108,7 @@ class SquashfsImage:
                 continue
             if self._root_inode_plausible(out):
                 return codec
-        raise SquashfsError(
-            f"{sb.describe()}: no known codec decodes the inode table "
-            f"(tried {len(candidates)} gzip/LZMA/xz/LZO/LZ4/zstd layouts)"
-        )
+        return None
 
     def _root_inode_plausible(self, block: bytes) -> bool:
         try:
@@ -97,7 +120,7 @@ class SquashfsImage:
 
     # ---- metadata ---------------------------------------------------------------------
     def _raw_metadata(self, pos: int) -> tuple[bytes, bool, int]:
-        e = self.sb.endian
+        e = self._meta_endian
         if pos < 0 or pos + 2 > self.size:
             raise SquashfsError(f"metadata block at {pos} is outside the image")
         (header,) = struct.unpack_from(e + "H", self.data, pos)
@@ -268,7 +291,7 @@ class SquashfsImage:
         if word & DATA_UNCOMPRESSED_BIT:
             return raw
         try:
-            out = self.data_codec(raw, self.sb.block_size)
+            out = self.data_codec(raw, expected)
         except CodecError:
             out = b""
         if len(out) != expected:
@@ -280,7 +303,7 @@ class SquashfsImage:
         declared = V4_COMPRESSORS.get(self.sb.compression) if self.sb.major == 4 else None
         for codec in candidate_codecs(declared, self.sb.block_size, self.sb.spare):
             try:
-                out = codec(raw, self.sb.block_size)
+                out = codec(raw, expected)
             except CodecError:
                 continue
             if len(out) == expected:
