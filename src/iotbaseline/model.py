@@ -365,8 +365,9 @@ class Verdict(Model):
 
 class AnalysisError(Model):
     stage: str
-    message: str
+    message: str  # one line (see iotbaseline.errors); tracebacks only in the --debug log
     path: str | None = None
+    offset: int | None = None  # byte offset inside ``path`` when the failure has one
 
 
 class ToolInfo(Model):
