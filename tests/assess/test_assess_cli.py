@@ -51,7 +51,9 @@ def test_assess_writes_outputs_and_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads((out / "assessment.json").read_text())
     assert data["schema"] == "iotbaseline.assessment/1"
-    assert set(data["verdicts"]) == {ETSI, "xiaomi-2.0", "tencent-qtx-001.1", "owasp-isvs"}
+    assert set(data["verdicts"]) == {ETSI, "xiaomi-2.0", "tencent-qtx-001.1", "owasp-isvs",
+                                     "uk-psti", "en-18031-1", "en-18031-2", "en-18031-3",
+                                     "eu-cra-annex-i"}
     rows = list(csv.reader((out / "ics.csv").open()))
     assert len(rows) == 69  # header + 68 provisions
     assert (out / "ics.md").read_text().startswith("# Implementation conformance statement")

@@ -46,7 +46,9 @@ def profile(text: str):
 
 def test_complete_table_and_no_pass_without_evidence(catalogs) -> None:
     a = build_assessment(catalogs, profile(""))
-    assert set(a.verdicts) == {"etsi-en-303-645", "xiaomi-2.0", "tencent-qtx-001.1", "owasp-isvs"}
+    assert set(a.verdicts) == {"etsi-en-303-645", "xiaomi-2.0", "tencent-qtx-001.1", "owasp-isvs",
+                               "uk-psti", "en-18031-1", "en-18031-2", "en-18031-3",
+                               "eu-cra-annex-i"}
     for cid, cat in catalogs.items():
         expected = {r.id for r in cat.requirements if not r.is_group}
         assert set(a.verdicts[cid]) == expected, cid

@@ -27,7 +27,8 @@ def test_list_shows_every_catalog_with_counts() -> None:
     code, out, _ = _run("list", "--json")
     counts = {c["id"]: c["requirements"] for c in json.loads(out)}
     assert counts == {"etsi-en-303-645": 68, "xiaomi-2.0": 69, "tencent-qtx-001.1": 82,
-                      "owasp-isvs": 169}
+                      "owasp-isvs": 169, "uk-psti": 10, "en-18031-1": 7, "en-18031-2": 7,
+                      "en-18031-3": 3, "eu-cra-annex-i": 22}
 
 
 def test_show_requirement_with_conditions_tests_and_mappings() -> None:

@@ -72,6 +72,8 @@ class Conditions(_Strict):
     device_is_doorbell: bool | None = None  # Xiaomi 1.5
     device_is_outdoor: bool | None = None  # Xiaomi 6.4
     device_opens_wifi_hotspot: bool | None = None  # Xiaomi 4.2.4, 4.2.5
+    processes_personal_data: bool | None = None  # EN 18031-2 (RED Art. 3(3)(e)) applies
+    enables_monetary_transfer: bool | None = None  # EN 18031-3 (RED Art. 3(3)(f)) applies
 
 
 class XiaomiFacts(_Strict):

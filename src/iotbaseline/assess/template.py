@@ -30,6 +30,7 @@ _FIELDS = (
     "automatic_updates_or_notifications", "hardcoded_unique_identity", "updates_via_network",
     "update_mechanism", "debug_interface_physically_accessible", "device_is_smart_lock",
     "device_is_doorbell", "device_is_outdoor", "device_opens_wifi_hotspot",
+    "processes_personal_data", "enables_monetary_transfer",
 )
 
 _TEMPLATE = Template("""\
@@ -69,6 +70,8 @@ conditions:
   device_is_doorbell: $device_is_doorbell             # Xiaomi 1.5
   device_is_outdoor: $device_is_outdoor              # Xiaomi 6.4
   device_opens_wifi_hotspot: $device_opens_wifi_hotspot      # Xiaomi 4.2.4, 4.2.5: controlled through its own Wi-Fi hotspot
+  processes_personal_data: $processes_personal_data        # EN 18031-2 applies: personal, traffic or location data
+  enables_monetary_transfer: $enables_monetary_transfer      # EN 18031-3 applies: the user can transfer money or value
 
 # Xiaomi security level (Appendix A): declare it, or give the facts that decide it — the highest
 # impact over the personal data collected, tampering (integrity) and unavailability.

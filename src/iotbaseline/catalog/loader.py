@@ -20,7 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from iotbaseline.catalog.model import Catalog, MappingFile, MappingRow, Relation, Requirement
 
-CATALOG_IDS: tuple[str, ...] = ("etsi-en-303-645", "xiaomi-2.0", "tencent-qtx-001.1", "owasp-isvs")
+BASELINE_IDS: tuple[str, ...] = ("etsi-en-303-645", "xiaomi-2.0", "tencent-qtx-001.1", "owasp-isvs")
+# Views of laws whose verdicts flow from the baselines through the mapping files (after the
+# baselines, so an assessment decides a regulation's basis first).
+REGULATION_IDS: tuple[str, ...] = (
+    "uk-psti", "en-18031-1", "en-18031-2", "en-18031-3", "eu-cra-annex-i",
+)
+CATALOG_IDS: tuple[str, ...] = BASELINE_IDS + REGULATION_IDS
 
 _INVERSE: dict[str, Relation] = {
     "equivalent": "equivalent",
@@ -121,6 +127,13 @@ def check_catalog(catalog: Catalog, label: str) -> None:
             problems.append(f"requirement {req.id!r} has unknown status {req.status!r}")
         if req.is_group and (req.status or req.levels or req.conditions):
             problems.append(f"group heading {req.id!r} must not carry status, levels or conditions")
+    view = catalog.regulation
+    if view is not None:
+        for basis in view.basis:
+            if basis not in BASELINE_IDS:
+                problems.append(f"regulation basis {basis!r} is not a baseline catalog")
+        if not view.basis:
+            problems.append("a regulation view needs at least one basis catalog")
     if problems:
         raise CatalogError(f"{label}: " + "; ".join(problems))
 

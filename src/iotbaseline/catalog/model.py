@@ -65,6 +65,20 @@ class Requirement(_Strict):
     is_group: bool = False
 
 
+class RegulationView(_Strict):
+    """What makes a catalog a view of a law: the regulation it belongs to and the baselines whose
+    verdicts flow into it through the mapping files (``assess.regulation``).
+
+    Several catalogs may form one regulation (EN 18031-1/-2/-3 are the three parts of the RED
+    view); readiness is answered per ``id``.
+    """
+
+    id: str  # "uk-psti", "eu-red", "eu-cra"
+    name: str  # "UK PSTI", "EU RED delegated act (EN 18031)", "EU Cyber Resilience Act"
+    applies_from: str  # when the obligations apply, in our words ("2024-04-29")
+    basis: list[str]  # catalogs whose verdicts flow in: ["etsi-en-303-645", "owasp-isvs"]
+
+
 class Catalog(_Strict):
     id: str  # stable catalog id, e.g. "etsi-en-303-645"
     title: str
@@ -80,6 +94,13 @@ class Catalog(_Strict):
     conditions: list[Condition] = Field(default_factory=list)
     chapters: list[Chapter] = Field(default_factory=list)
     requirements: list[Requirement]
+    # set for the regulation views (CRA, EN 18031, PSTI); None for the baselines
+    regulation: RegulationView | None = None
+
+
+# Tag of a regulation requirement that no firmware, probe or baseline evidence can decide: only
+# the maker's attestation (declarations.attestations) answers it.
+DECLARATION_ONLY = "declaration-only"
 
 
 Relation = Literal["equivalent", "narrower", "broader", "related"]
