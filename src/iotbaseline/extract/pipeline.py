@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from iotbaseline.extract.carve import CarveResult, Tree, carve_image
+from iotbaseline.extract.decrypt.stage import decrypt_input, explain_opaque
 from iotbaseline.extract.flat import FlatImageError, convert_flat, sniff_flat
 from iotbaseline.extract.leftovers import (
     REGION_DIR,
@@ -169,6 +170,12 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
     trees: list[Tree] = []
     partitions: list[Partition] = []
     size = result.input_size or 0
+    original = source
+    if try_fast_path and size <= FAST_PATH_MAX_BYTES:
+        plain = decrypt_input(source, work_dir, limits.byte_budget(size)[0], result)
+        if plain is not None:  # a published scheme: extract what it wrapped
+            say(f"decrypted {result.chunks[-1].kind}")
+            source, size = plain, plain.stat().st_size
     if try_fast_path and size <= FAST_PATH_MAX_BYTES:
         say("looking for vendor headers and SquashFS")
         fast_dir = work_dir / (source.name + ".extract")
@@ -195,6 +202,9 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
     _select_roots(trees, work_dir, result)
     _add_partitions(partitions, work_dir, result)
     _record_uncovered(source.name, size, result)
+    if original != source:
+        _record_uncovered(original.name, result.input_size or 0, result)
+    explain_opaque(original, result)
 
 
 def _record_uncovered(name: str, size: int, result: ExtractionResult) -> None:

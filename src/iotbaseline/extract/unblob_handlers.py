@@ -26,6 +26,7 @@ from unblob.handlers.archive import tar as unblob_tar
 from unblob.handlers.archive import zip as unblob_zip
 from unblob.handlers.filesystem import cramfs as unblob_cramfs
 from unblob.handlers.filesystem import squashfs as unblob_squashfs
+from unblob.handlers.filesystem import yaffs as unblob_yaffs
 from unblob.models import (
     ExtractError,
     Extractor,
@@ -42,6 +43,8 @@ from unblob.models import (
 )
 from unblob.report import ExtractionProblem, Report, UnknownError
 
+from iotbaseline.extract.formats.handlers import FORMAT_HANDLERS
+from iotbaseline.extract.formats.yaffs import YaffsAnyGeometryHandler
 from iotbaseline.extract.headers import PARSERS, parse_tplink
 from iotbaseline.extract.limits import Budget, Limits
 from iotbaseline.extract.safe_fs import ModeManifest
@@ -156,7 +159,10 @@ class _PartsExtractor(Extractor):
             raise ExtractError(ExtractionProblem(problem="header no longer parses",
                                                  resolution="not extracted"))
         outdir.mkdir(parents=True, exist_ok=True)
-        (outdir / "header.bin").write_bytes(data[: header.size])
+        if all(start >= header.size for _name, start, _end in header.parts):
+            # A FIT with inline data is one device tree holding its parts: writing that
+            # "header" out again would make unblob open the same FIT inside itself forever.
+            (outdir / "header.bin").write_bytes(data[: header.size])
         last = header.size
         for name, start, end in header.parts:
             safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".")
@@ -305,12 +311,14 @@ _SQUASHFS = {
 
 
 def build_handlers() -> Handlers:
-    """unblob's handlers with ours: SquashFS swapped, vendor containers added."""
+    """unblob's handlers with ours: SquashFS and YAFFS swapped, vendor containers added."""
     ours: list[type[Handler[Any]]] = [TPLinkV1Handler, TPLinkV2Handler, UImageHandler,
                                       WrggHandler, AndroidBootHandler, FITHandler,
-                                      HuaweiHWNPHandler]
+                                      HuaweiHWNPHandler, *FORMAT_HANDLERS]
     for handler in BUILTIN_HANDLERS:
-        if handler in _SQUASHFS:
+        if handler is unblob_yaffs.YAFFSHandler:
+            handler = YaffsAnyGeometryHandler  # unblob's geometry guess refuses common images
+        elif handler in _SQUASHFS:
             handler = _with_extractor(handler, PySquashfsExtractor())
         elif handler in (unblob_tar.TarUstarHandler, unblob_tar.TarUnixHandler):
             handler = _with_extractor(handler, PyArchiveExtractor("tar"))
