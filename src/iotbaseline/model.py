@@ -363,6 +363,38 @@ class Verdict(Model):
     mapped: list[str] = Field(default_factory=list)  # "catalog:requirement" in other catalogs
 
 
+class ReadinessStatus(StrEnum):
+    """The answer to "is this product ready for regulation X?" (``assess.readiness``)."""
+
+    READY = "READY"  # every requirement PASS or NOT_APPLICABLE
+    NOT_READY = "NOT READY"  # at least one requirement FAIL
+    NEEDS_EVIDENCE = "NEEDS EVIDENCE"  # nothing FAIL, something INCONCLUSIVE
+
+
+class BlockingRequirement(Model):
+    """A requirement that keeps a regulation from READY, with what shows it."""
+
+    ref: str  # "uk-psti:S1.1"
+    title: str = ""
+    verdict: VerdictValue
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+
+
+class Readiness(Model):
+    """Readiness for one regulation (several catalogs may form it: EN 18031-1/-2/-3 → RED)."""
+
+    regulation: str  # "uk-psti", "eu-red", "eu-cra"
+    name: str
+    applies_from: str = ""
+    catalogs: list[str] = Field(default_factory=list)
+    status: ReadinessStatus
+    summary: str  # one line: why this status
+    counts: dict[str, int] = Field(default_factory=dict)  # verdict value → requirements
+    blocking: list[BlockingRequirement] = Field(default_factory=list)
+
+
 class AnalysisError(Model):
     stage: str
     message: str  # one line (see iotbaseline.errors); tracebacks only in the --debug log
@@ -407,6 +439,7 @@ class Assessment(Model):
     verdicts: dict[str, dict[str, Verdict]] = Field(default_factory=dict)
     inferred: dict[str, Any] = Field(default_factory=dict)
     errors: list[AnalysisError] = Field(default_factory=list)
+    readiness: list[Readiness] = Field(default_factory=list)  # per regulation view assessed
 
     def to_json(self, show_secrets: bool = False) -> str:
         """Serialise with ``schema`` as the key; secrets dropped unless asked for."""

@@ -26,6 +26,7 @@ from iotbaseline import __version__
 from iotbaseline.assess.applicability import applicability
 from iotbaseline.assess.declarations import REQUIREMENT_NEEDS, Need, technically_evidenced
 from iotbaseline.assess.profile import Profile
+from iotbaseline.assess.readiness import regulation_readiness
 from iotbaseline.catalog.model import Catalog, Requirement
 from iotbaseline.model import (
     AnalysisError,
@@ -383,19 +384,60 @@ def assess(
     mapper = mapper or _default_mapper()
     index = _index(findings, outcomes, observations)
     result: dict[str, dict[str, Verdict]] = {}
+    # baselines first: the regulation views are derived from their verdicts (assess.regulation)
     for catalog_id, catalog in catalogs.items():
-        verdicts: dict[str, Verdict] = {}
-        for req in catalog.requirements:
-            if req.is_group or (catalog_id == ETSI and req.id == "4-1"):
-                continue
-            verdicts[req.id] = decide(req, catalog, profile, index, inferred or {})
-        if catalog_id == ETSI and any(r.id == "4-1" for r in catalog.requirements):
-            verdicts["4-1"] = _justification_verdict(catalog, verdicts, profile)
-        ordered = {r.id: verdicts[r.id] for r in catalog.requirements if r.id in verdicts}
+        if catalog.regulation is None:
+            result[catalog_id] = _assess_catalog(catalog, profile, index, inferred or {})
+    for catalog_id, catalog in catalogs.items():
+        if catalog.regulation is not None:
+            result[catalog_id] = _assess_regulation(catalog, profile, index, inferred or {},
+                                                    result, mapper)
+    result = {cid: result[cid] for cid in catalogs}
+    for catalog_id, ordered in result.items():
         for req_id, verdict in ordered.items():
             verdict.mapped = [other for other, _ in mapper(f"{catalog_id}:{req_id}")]
-        result[catalog_id] = ordered
     return result
+
+
+def _assess_catalog(catalog: Catalog, profile: Profile | None, index: _Index,
+                    inferred: dict[str, Any]) -> dict[str, Verdict]:
+    """Every requirement of one baseline from the evidence that cites it, in catalog order."""
+    verdicts: dict[str, Verdict] = {}
+    for req in catalog.requirements:
+        if req.is_group or (catalog.id == ETSI and req.id == "4-1"):
+            continue
+        verdicts[req.id] = decide(req, catalog, profile, index, inferred)
+    if catalog.id == ETSI and any(r.id == "4-1" for r in catalog.requirements):
+        verdicts["4-1"] = _justification_verdict(catalog, verdicts, profile)
+    return {r.id: verdicts[r.id] for r in catalog.requirements if r.id in verdicts}
+
+
+def _assess_regulation(catalog: Catalog, profile: Profile | None, index: _Index,
+                       inferred: dict[str, Any], decided: dict[str, dict[str, Verdict]],
+                       mapper: Mapper) -> dict[str, Verdict]:
+    """A regulation view: each requirement's own evidence combined with the verdicts of the
+    basis baselines mapped to it (assessed here, unreported, when not selected)."""
+    from iotbaseline.assess.regulation import combine, mapped_verdicts
+    from iotbaseline.catalog.loader import load_catalog
+
+    assert catalog.regulation is not None
+    basis = catalog.regulation.basis
+    for basis_id in basis:
+        if basis_id not in decided:
+            decided[f"{basis_id}"] = _assess_catalog(load_catalog(basis_id), profile, index,
+                                                     inferred)
+    verdicts: dict[str, Verdict] = {}
+    for req in catalog.requirements:
+        if req.is_group:
+            continue
+        ref = f"{catalog.id}:{req.id}"
+        own = decide(req, catalog, profile, index, inferred)
+        app = applicability(req, catalog, profile, inferred)
+        verdicts[req.id] = combine(
+            req, catalog, own, mapped_verdicts(ref, basis, decided, mapper),
+            directly_evidenced=technically_evidenced(ref) or ref in index.findings,
+            open_conditions=(app.missing, app.questions) if app.state == "unknown" else ([], []))
+    return verdicts
 
 
 def unknown_citations(catalogs: dict[str, Catalog], findings: Iterable[Finding],
@@ -465,4 +507,5 @@ def build_assessment(
         verdicts=verdicts,
         inferred=inferred,
         errors=[*(errors or []), *unknown_citations(catalogs, findings, outcomes, observations)],
+        readiness=regulation_readiness(catalogs, verdicts),
     )

@@ -13,6 +13,7 @@ from iotbaseline.assess.engine import build_assessment
 from iotbaseline.assess.profile import ProfileError, load_profile
 from iotbaseline.catalog.loader import CATALOG_IDS, CatalogError, load_catalogs
 from iotbaseline.cli.common import EXIT_USAGE, console, err_console
+from iotbaseline.cli.summary import print_readiness
 from iotbaseline.model import AnalysisError, Assessment, Target, VerdictValue
 from iotbaseline.report.ics import render_ics_csv, render_ics_markdown
 from iotbaseline.report.json_report import (
@@ -105,6 +106,7 @@ def command(profile_path: Path, findings_path: Path | None, probe_path: Path | N
     except OSError as exc:
         raise _usage_error(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     console.print(summary_table(assessment))
+    print_readiness(assessment)
     for error in assessment.errors:
         err_console.print(f"[yellow]warning:[/] {error.stage}: {error.message}", highlight=False)
     if "etsi-en-303-645" not in catalogs:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rich.markup import escape
 from rich.table import Table
 
 from iotbaseline.cli.common import console, err_console
-from iotbaseline.model import Assessment, Finding, Severity, VerdictValue
+from iotbaseline.model import (
+    Assessment,
+    BlockingRequirement,
+    Finding,
+    ReadinessStatus,
+    Severity,
+    VerdictValue,
+)
+
+_READINESS_STYLE = {ReadinessStatus.READY: "green", ReadinessStatus.NOT_READY: "bold red",
+                    ReadinessStatus.NEEDS_EVIDENCE: "yellow"}
+_BLOCKERS_SHOWN = 4
 
 
 def threshold_reached(assessment: Assessment, fail_on: str) -> bool:
@@ -35,6 +47,43 @@ def _headline(finding: Finding, limit: int = 110) -> str:
     shown = f"; value: {finding.redacted}" if finding.redacted else ""
     room = limit - len(shown)
     return (text if len(text) <= room else text[: room - 1] + "…") + shown
+
+
+def _blocker_text(blocker: BlockingRequirement, limit: int = 170) -> str:
+    """'uk-psti:S1.1 No universal default passwords — via etsi…:5.1-1: <finding> (seen at
+    <file:line>)' in one line: which baseline verdict blocks it, and the first finding."""
+    where = next((f"{e.ref}:{e.line}" if e.line else e.ref
+                  for e in blocker.evidence if e.kind == "file"), "")
+    if blocker.verdict is VerdictValue.FAIL:
+        via = [e.ref for e in blocker.evidence if e.kind == "note" and e.detail.startswith("FAIL")]
+        finding = next((e.detail for e in blocker.evidence if e.kind == "finding"), "")
+        why = ("via " + ", ".join(via[:2]) + (" …" if len(via) > 2 else "")) if via else ""
+        why = "; ".join(x for x in (why, finding) if x) or blocker.reason
+    else:
+        why = blocker.missing[0] if blocker.missing else blocker.reason
+    text = f"{blocker.ref} {blocker.title} — {why}"
+    room = limit - (len(where) + 11 if where else 0)
+    if len(text) > room:
+        text = text[: max(room - 1, 40)] + "…"
+    return text + (f" (seen at {where})" if where else "")
+
+
+def print_readiness(assessment: Assessment) -> None:
+    """Per regulation: READY / NOT READY / NEEDS EVIDENCE and the first blocking requirements,
+    as plain lines (a table squeezes the reasons into an unreadable column in a CI log)."""
+    if not assessment.readiness:
+        return
+    console.print("[bold]Regulation readiness[/] (the evidence's reading, not a legal decision)")
+    for item in assessment.readiness:
+        style = _READINESS_STYLE[item.status]
+        console.print(f"  {item.name:<45} [{style}]{item.status.value:<14}[/] {item.summary}",
+                      highlight=False, soft_wrap=True)
+        for blocker in item.blocking[:_BLOCKERS_SHOWN]:
+            console.print(f"    • {escape(_blocker_text(blocker))}", highlight=False,
+                          soft_wrap=True)
+        if len(item.blocking) > _BLOCKERS_SHOWN:
+            console.print(f"    … {len(item.blocking) - _BLOCKERS_SHOWN} more in the report",
+                          highlight=False)
 
 
 def print_summary(result) -> None:  # type: ignore[no-untyped-def]
@@ -67,6 +116,7 @@ def print_summary(result) -> None:  # type: ignore[no-untyped-def]
             worst = max((v.best_score or 0.0) for v in c.vulnerabilities)
             ct.add_row(c.name, c.version or "?", str(len(c.vulnerabilities)), f"{worst:.1f}", str(sum(v.kev for v in c.vulnerabilities)))
         console.print(ct)
+    print_readiness(a)
     if not result.db_available:
         err_console.print(
             "[bold yellow]No vulnerability database: components were NOT matched against CVEs.[/] "

@@ -85,4 +85,18 @@ def render_html(assessment: Assessment, catalogs: dict[str, Catalog]) -> str:
         verdict_inconclusive=VerdictValue.INCONCLUSIVE,
         labels=VERDICT_LABEL,
         max_evidence=MAX_EVIDENCE_SHOWN,
+        readiness=assessment.readiness,
+        readiness_class=_READINESS_CLASS,
+        anchor=anchor,
+        req_anchor=_requirement_anchor,
     )
+
+
+# readiness statuses drawn with the verdict colours they rest on
+_READINESS_CLASS = {"READY": "v-PASS", "NOT READY": "v-FAIL", "NEEDS EVIDENCE": "v-INCONCLUSIVE"}
+
+
+def _requirement_anchor(ref: str) -> str:
+    """The id of a requirement's row in the verdict tables ("catalog:id" → its anchor)."""
+    catalog_id, _, req_id = ref.partition(":")
+    return anchor(f"req-{catalog_id}", req_id)

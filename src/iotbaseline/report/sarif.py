@@ -251,6 +251,7 @@ def build_sarif(assessment: Assessment, catalogs: dict[str, Catalog] | None = No
             "vulnerabilityDatabase": bool(assessment.run.vulnerability_db),
             "notAffectedByKernelConfig": sum(1 for c in assessment.components for v in c.vulnerabilities
                                               if v.status != "affected"),
+            "regulationReadiness": _readiness(assessment),
         },
     }
     if target.sha256:
@@ -258,6 +259,15 @@ def build_sarif(assessment: Assessment, catalogs: dict[str, Catalog] | None = No
                              **({"length": target.size} if target.size is not None else {}),
                              "roles": ["analysisTarget"]}]
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _readiness(assessment: Assessment) -> list[dict[str, Any]]:
+    """Per regulation: status and the refs of the blocking requirements (the reasons and their
+    evidence are in assessment.json and the HTML report)."""
+    return [{"regulation": r.regulation, "name": r.name, "catalogs": r.catalogs,
+             "status": r.status.value, "summary": r.summary,
+             "blocking": [{"ref": b.ref, "verdict": b.verdict.value} for b in r.blocking]}
+            for r in assessment.readiness]
 
 
 def _utc(started: str | None) -> str | None:
