@@ -94,13 +94,15 @@ def _components_of_image(path: Path, work_dir: Path) -> tuple[list[Component], F
             raise click.ClickException(f"{path}: cannot extract ({exc})") from exc
     for err in result.errors:
         click.echo(f"iotbaseline: extraction: {err.stage}: {err.message}", err=True)
-    if not result.roots and not result.flat_images:
-        raise click.ClickException(f"{path}: no root filesystem found")
     with stage("indexing"):
         index = FileIndex(build_inventory(list(result.roots)), flat_images=list(result.flat_images))
     with stage("identifying components"):
-        # the image itself carries the kernel (uImage / LZMA after a vendor header)
-        return identify_components(index, extra_blobs=[path]), index
+        # the image itself carries the kernel (uImage / LZMA after a vendor header); without a
+        # root file system the banner in the image or a carved blob is still read
+        components = identify_components(index, extra_blobs=[path])
+    if not components and not result.roots and not result.flat_images:
+        raise click.ClickException(f"{path}: no root filesystem and no component found")
+    return components, index
 
 
 def _attach_vulnerabilities(components: list[Component], db_path: Path | None,

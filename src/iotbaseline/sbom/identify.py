@@ -16,7 +16,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from iotbaseline.inventory.index import FileIndex
@@ -29,6 +28,8 @@ from iotbaseline.sbom.kernel import (
     kernel_payloads,
     uimage_names,
 )
+from iotbaseline.sbom.conflicts import resolve_versions
+from iotbaseline.sbom.draft import Draft as _Draft
 from iotbaseline.sbom.naming import component_ref, make_cpe, make_purl
 from iotbaseline.sbom.packages import OsRelease, PackageRecord, read_os_release, read_packages
 from iotbaseline.sbom.signatures import Signature, SignatureSet, load_signatures
@@ -36,7 +37,6 @@ from iotbaseline.sbom.versions import normalise_hostap, upstream_from_package
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_KERNEL_IMAGE_BYTES = 64 * 1024 * 1024
-MAX_EVIDENCE_PER_COMPONENT = 25
 
 # Confidence of one piece of evidence by how it was found; combined as 1 - Π(1 - c).
 METHOD_CONFIDENCE = {
@@ -46,6 +46,7 @@ METHOD_CONFIDENCE = {
     "filename": 0.5,
     "os": 0.8,
     "elf-comment": 0.6,
+    "markers": 0.6,
 }
 
 _KERNEL_IMAGE_NAMES = re.compile(
@@ -62,34 +63,6 @@ _LIBC_FLAVOURS = (
 )
 # opkg packages that are parts of another component rather than components of their own
 _KERNEL_PACKAGE = "kernel"
-
-
-@dataclass
-class _Draft:
-    name: str
-    version: str | None
-    kind: str = "application"
-    sig: Signature | None = None
-    cpe: str | None = None
-    purl: str | None = None
-    purl_rank: int = 9  # lower wins (the package that IS the component beats a sub-package)
-    evidence: list[ComponentEvidence] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)  # METHOD_CONFIDENCE keys seen
-    notes: list[str] = field(default_factory=list)
-    dropped_evidence: int = 0
-
-    def add(self, ev: ComponentEvidence, source: str) -> None:
-        self.sources.add(source)
-        if any(e.path == ev.path and e.method == ev.method and e.root == ev.root for e in self.evidence):
-            return
-        if len(self.evidence) >= MAX_EVIDENCE_PER_COMPONENT:
-            self.dropped_evidence += 1
-            return
-        self.evidence.append(ev)
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
 
 
 class _Collector:
@@ -139,8 +112,12 @@ def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -
     blob_hints = _blob_kernel_hints(sigs, blobs)
     for root in index.roots:
         _identify_root(index, root.label, sigs, col, build_tools, blob_hints)
-    drafts = list(col.drafts.values()) + list(build_tools.values())
-    return _finish(drafts)
+    if not index.roots and blob_hints:
+        # no root file system (a bare kernel partition, an RTOS-less dump): the banner in a
+        # carved blob still names the kernel
+        _add_kernel(col, sigs.kernel(), blob_hints)
+    drafts = resolve_versions(list(col.drafts.values()))
+    return _finish(drafts + list(build_tools.values()))
 
 
 def runtime_components(components: Iterable[Component]) -> list[Component]:
@@ -198,15 +175,23 @@ def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collec
         if is_kernel_image:
             kernel_hints.extend(_image_hints(kernel_sig, data, entry.path, root, entry.sha256))
             continue
+        versioned: set[str] = set()
         for hit in sigs.scan_bytes(data, base):
             ev = ComponentEvidence(path=entry.path, root=root, method=f"signature:{hit.signature.name}",
                                    match=hit.matched[:200], sha256=entry.sha256)
             col.add_signature_version(hit.signature, hit.version, ev, "signature")
+            versioned.add(hit.signature.name)
+        if entry.kind == "elf":
+            _add_markers(col, sigs, entry, data, root, frozenset(versioned))
         if entry.kind == "elf":
             # (a banner-like string in an ordinary program is not the kernel: only files named
             # like kernel images, handled above, are searched for the banner)
             _build_tools_of(entry, data, root, build_tools)
 
+    _add_kernel(col, kernel_sig, kernel_hints)
+
+
+def _add_kernel(col: _Collector, kernel_sig: Signature, kernel_hints: list[KernelHint]) -> None:
     decision = decide_kernel(kernel_hints)
     if decision is not None:
         d = col.draft(kernel_sig.name, decision.version, kernel_sig, "operating-system")
@@ -218,6 +203,22 @@ def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collec
             d.note("local version suffix: " + ", ".join(locals_))
         for note in decision.notes:
             d.note(note)
+
+
+def _add_markers(col: _Collector, sigs: SignatureSet, entry: FileEntry, data: bytes, root: str,
+                 versioned: frozenset[str]) -> None:
+    """Components without a version string (P2P SDKs, vendor media SDKs), found by the
+    symbols the file exports or the names it contains; one instance per file."""
+    elf = entry.elf
+    exports = frozenset(elf.exports) if elf is not None and elf.exports else None
+    imports = frozenset(elf.imports) if elf is not None else frozenset()
+    for hit in sigs.scan_markers(data, exports, imports, skip=versioned):
+        how = "exports" if hit.exported else "contains"
+        ev = ComponentEvidence(path=entry.path, root=root, method=f"markers:{hit.signature.name}",
+                               match=f"{how} {', '.join(hit.markers[:6])}"[:200], sha256=entry.sha256)
+        d = col.draft(hit.signature.name, None, hit.signature)
+        d.add(ev, "markers")
+        d.note("identified by its symbols/names; the file carries no version string")
 
 
 def _add_package(col: _Collector, sigs: SignatureSet, pkg: PackageRecord, root: str,
@@ -371,6 +372,8 @@ def _source_of(method: str) -> str:
         return "signature"
     if method.startswith("filename:"):
         return "filename"
+    if method.startswith("markers:"):
+        return "markers"
     if method.startswith("kernel-package") or method.endswith(("-status", "-control", "-manifest")):
         return "package"
     if method.startswith("kernel-"):

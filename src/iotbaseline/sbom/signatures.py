@@ -38,12 +38,23 @@ class Signature:
     special: str = ""
     named_patterns: dict[str, re.Pattern[bytes]] = field(default_factory=dict)
     tests: tuple[dict[str, Any], ...] = ()
+    markers: tuple[bytes, ...] = ()  # names that identify the component without a version
+    markers_min: int = 2
 
     def applies_to_file(self, basename: str) -> bool:
         return not self.files or any(fnmatch.fnmatchcase(basename, p) for p in self.files)
 
     def matches_package(self, package: str) -> bool:
         return any(fnmatch.fnmatchcase(package, p) for p in self.packages)
+
+
+@dataclass(frozen=True)
+class MarkerMatch:
+    """A component identified by its markers (exported symbols or names), version unknown."""
+
+    signature: Signature
+    markers: tuple[str, ...]
+    exported: bool  # True when the markers were checked against the ELF's dynamic exports
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ class SignatureSet:
         self.by_name = {s.name: s for s in signatures}
         self.string_signatures = [s for s in signatures if s.patterns and not s.special]
         self.path_signatures = [s for s in signatures if s.path_patterns and not s.special]
+        self.marker_signatures = [s for s in signatures if s.markers and not s.special]
         file_globs = sorted({g for s in self.string_signatures for g in s.files})
         self._named_files = re.compile("|".join(fnmatch.translate(g) for g in file_globs)) if file_globs else None
 
@@ -100,6 +112,28 @@ class SignatureSet:
             found.extend(match_signature(sig, data))
         return found
 
+    def scan_markers(self, data: bytes, exports: frozenset[str] | None = None,
+                     imports: frozenset[str] = frozenset(),
+                     skip: frozenset[str] = frozenset()) -> list[MarkerMatch]:
+        """Components present by their markers. A symbol marker an ELF imports does not count
+        (a program calling PPPP_Connect uses the library, it is not the library); one it exports
+        does; otherwise the bytes decide (static or stripped images, string markers)."""
+        found: list[MarkerMatch] = []
+        for sig in self.marker_signatures:
+            if sig.name in skip:
+                continue
+            seen: list[str] = []
+            for marker in sig.markers:
+                name = marker.decode("latin-1")
+                if _symbol_like(marker) and name in imports:
+                    continue
+                if (exports is not None and name in exports) or marker in data:
+                    seen.append(name)
+            if seen and len(seen) >= min(sig.markers_min, len(sig.markers)):
+                exported = exports is not None and any(m in exports for m in seen)
+                found.append(MarkerMatch(sig, tuple(seen), exported))
+        return found
+
     def scan_path(self, path: str) -> list[tuple[Signature, str]]:
         hits: list[tuple[Signature, str]] = []
         for sig in self.path_signatures:
@@ -125,6 +159,10 @@ def match_signature(sig: Signature, data: bytes) -> list[StringMatch]:
         if seen:
             break  # patterns are ordered most to least specific
     return list(seen.values())
+
+
+def _symbol_like(marker: bytes) -> bool:
+    return re.fullmatch(rb"[A-Za-z_][A-Za-z0-9_]*", marker) is not None
 
 
 def _bytes_list(value: Any) -> tuple[bytes, ...]:
@@ -183,6 +221,8 @@ def parse_signatures(entries: Any) -> SignatureSet:
                 special=str(raw.get("special", "")),
                 named_patterns=named,
                 tests=tuple(raw.get("tests") or []),
+                markers=_bytes_list(raw.get("markers")),
+                markers_min=int(raw.get("markers_min", 2)),
             )
         )
     return SignatureSet(out)
