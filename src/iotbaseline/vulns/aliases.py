@@ -17,6 +17,8 @@ class AliasTable:
     by_pair: dict[tuple[str, str], frozenset[tuple[str, str]]]
     by_name: dict[str, frozenset[tuple[str, str]]]
     names_of_pair: dict[tuple[str, str], frozenset[str]]
+    osv_ecosystems: frozenset[str]  # lower-case ecosystem families of C/system software
+    osv_packages: dict[str, frozenset[str]]  # component name -> further OSV package names
 
 
 @lru_cache(maxsize=1)
@@ -34,10 +36,14 @@ def alias_table() -> AliasTable:
             names_of_pair.setdefault(pair, set()).update(names)  # type: ignore[arg-type]
         for name in names:
             by_name.setdefault(name, set()).update(pairs)  # type: ignore[arg-type]
+    osv = data.get("osv") or {}
     return AliasTable(
         by_pair={k: frozenset(v) for k, v in by_pair.items()},
         by_name={k: frozenset(v) for k, v in by_name.items()},
         names_of_pair={k: frozenset(v) for k, v in names_of_pair.items()},
+        osv_ecosystems=frozenset(str(e).lower() for e in osv.get("ecosystems") or []),
+        osv_packages={str(k).lower(): frozenset(str(n).lower() for n in v)
+                      for k, v in (osv.get("packages") or {}).items()},
     )
 
 
@@ -55,7 +61,7 @@ def identities(component: Component) -> frozenset[tuple[str, str]]:
 def package_names(component: Component) -> frozenset[str]:
     """Names an OSV package of this component may carry."""
     table = alias_table()
-    names = {component.name.lower()}
+    names = {component.name.lower()} | table.osv_packages.get(component.name.lower(), frozenset())
     for pair in identities(component):
         names |= table.names_of_pair.get(pair, frozenset())
         names.add(pair[1])

@@ -32,11 +32,39 @@ KERNEL_PAIRS = frozenset({("linux", "linux_kernel")})
 _RANGES = msgspec.json.Decoder(list[tuple[str | None, str | None, str | None, str | None]])
 
 
-def _subject(component: Component) -> Subject:
+_FOUND_IN_BINARY = ("signature:", "markers:", "filename:")
+
+
+def _subject(component: Component, db: VulnDatabase | None = None) -> tuple[Subject, str | None]:
+    """The component's identity for matching, and a note when it came from the product name
+    alone. Product-name-only lookup is for software we recognised in a binary without knowing
+    NVD's vendor, and only when NVD names exactly one vendor for that product: package names
+    of vendor SDKs collide with unrelated products (DNI's ``bridge`` package vs Adobe Bridge),
+    so a package-database name alone is never looked up this way."""
     cpe = parse_cpe(component.cpe) if component.cpe else None
     is_os = component.kind == "operating-system" or (cpe is not None and cpe.part == "o")
-    return Subject(ref=component.ref, pairs=identities(component),
-                   version=component_version(component), is_os=is_os)
+    pairs = frozenset(p for p in identities(component) if p[0] not in ("*", "-"))
+    note = None
+    if not pairs and db is not None and any(e.method.startswith(_FOUND_IN_BINARY)
+                                            for e in component.evidence):
+        pairs, note = _by_product_name(db, component)
+    return Subject(ref=component.ref, pairs=pairs, version=component_version(component),
+                   is_os=is_os), note
+
+
+def _by_product_name(db: VulnDatabase, component: Component) -> tuple[frozenset[tuple[str, str]], str]:
+    product = (parse_cpe(component.cpe).product if component.cpe and parse_cpe(component.cpe)
+               else component.name.lower().replace("-", "_"))
+    vendors = sorted({r[0] for r in db.conn.execute(
+        "SELECT vendor FROM products WHERE product=?", (product,))})
+    if len(vendors) == 1:
+        return (frozenset({(vendors[0], product)}),
+                f"matched by product name only: NVD names one vendor for '{product}' "
+                f"({vendors[0]}:{product}); the vendor was not identified in the image")
+    if vendors:
+        return frozenset(), (f"not matched: NVD uses the product name '{product}' for several "
+                             f"vendors ({', '.join(vendors)}) and the image does not say which")
+    return frozenset(), f"not matched: no NVD product named '{product}'"
 
 
 def _in_any(version: str, ranges: bytes) -> bool:
@@ -197,12 +225,15 @@ def match_components(components: list[Component], db: VulnDatabase,
                      kernel_config: set[str] | None = None) -> list[Component]:
     """New Component objects carrying their vulnerabilities (worst first). Components without a
     version or without any known identity are returned unchanged, with a note."""
-    subjects = [_subject(c) for c in components]
+    subjected = [_subject(c, db) for c in components]
+    subjects = [s for s, _ in subjected]
     evaluator = ConfigEvaluator(subjects)
     pages = _Pages(db)
     out: list[Component] = []
-    for component, subject in zip(components, subjects, strict=True):
+    for component, (subject, identity_note) in zip(components, subjected, strict=True):
         notes = list(component.notes)
+        if identity_note:
+            notes.append(identity_note)
         if not subject.version:
             notes.append("not matched against vulnerability data: no version known")
             out.append(component.model_copy(update={"notes": notes, "vulnerabilities": []}))

@@ -19,13 +19,11 @@ from typing import Any
 
 import msgspec
 
+from iotbaseline.vulns.aliases import alias_table
 from iotbaseline.vulns.versions import version_key
 
-SYSTEM_ECOSYSTEMS = frozenset({
-    "oss-fuzz", "linux", "git", "debian", "ubuntu", "alpine", "alpaquita", "almalinux",
-    "rocky linux", "red hat", "suse", "opensuse", "mageia", "photon os", "wolfi", "chainguard",
-    "openeuler", "bellsoft hardened containers", "openwrt",
-})
+# C/system ecosystems, from data/aliases.yaml (osv.ecosystems)
+SYSTEM_ECOSYSTEMS = alias_table().osv_ecosystems
 
 _ENCODE = msgspec.json.Encoder().encode
 _TAG_PREFIX = re.compile(r"^[^0-9]*")
