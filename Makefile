@@ -1,5 +1,5 @@
 # The two commands the README gives. Each installs what it needs first.
-.PHONY: setup run test bench
+.PHONY: setup run test bench accuracy
 
 setup:
 	./scripts/setup.sh
@@ -14,3 +14,8 @@ test: setup
 
 bench: setup
 	.venv/bin/python bench/run_all.py
+
+# Accuracy on the real corpus: expected findings found/missed, negative controls, uncovered
+# findings to review, reviewed precision (tests/corpus/README.md).
+accuracy: setup
+	IOTBASELINE_CORPUS=$${IOTBASELINE_CORPUS:-$(abspath ../shared/firmware)} .venv/bin/python bench/accuracy.py --verbose
