@@ -21,10 +21,13 @@ SUBCOMMANDS = (
     "sbom",
     "db",
     "probe",
+    "stream",
     "scan",
     "report",
     "diff",
     "demo",
+    "batch",
+    "serve",
 )
 
 
