@@ -88,13 +88,46 @@ TENCENT_BULLETS = {
 }
 
 
+# Requirement sentences that introduce a clause before its bullets (seed 004, 5.2.2: 必须分配一个
+# 独一无二的身份编号 … 无法伪造与防硬件篡改), recorded as bullet 0 of the clause (issue 16).
+TENCENT_INTRO_STATEMENTS = {"5.2.2-0"}
+
+
 def test_tencent_bullet_count_is_exact() -> None:
     cat = load_catalog("tencent-qtx-001.1")
-    assert len(cat.requirements) == 82 == sum(TENCENT_BULLETS.values())
-    assert Counter(r.clause for r in cat.requirements) == TENCENT_BULLETS
-    for req in cat.requirements:
+    bullets = [r for r in cat.requirements if r.id not in TENCENT_INTRO_STATEMENTS]
+    assert len(bullets) == 82 == sum(TENCENT_BULLETS.values())
+    assert len(cat.requirements) == 83  # 82 bullets + the 5.2.2 introductory statement
+    assert Counter(r.clause for r in bullets) == TENCENT_BULLETS
+    for req in bullets:
         clause, n = req.id.rsplit("-", 1)
         assert clause == req.clause and 1 <= int(n) <= TENCENT_BULLETS[clause]
+
+
+def test_tencent_intro_statement_and_title() -> None:
+    cat = load_catalog("tencent-qtx-001.1")
+    intro = next(r for r in cat.requirements if r.id == "5.2.2-0")
+    assert intro.status == "shall" and intro.clause == "5.2.2"  # 必须
+    assert "tamper" in intro.summary and "forged" in intro.summary
+    assert "Basic Requirements" in cat.title and "基本要求" in cat.title
+
+
+# Status rule (catalog notes): the modal verb decides. Hand-read from seed 004.
+TENCENT_AVOID_STATUSES = {
+    "5.1.1-3": "should",  # 应该尽量避免
+    "5.1.1-5": "shall",   # 应避免
+    "5.1.2-2": "shall",   # 应避免
+    "5.1.6-2": "should",  # 尽量避免
+    "5.1.6-3": "should",  # 尽量避免
+    "5.1.6-4": "shall",   # bare 避免 … 不要 …
+    "5.2.1-6": "shall",   # 应避免
+}
+
+
+def test_tencent_avoid_wording_follows_one_rule() -> None:
+    cat = load_catalog("tencent-qtx-001.1")
+    got = {r.id: r.status for r in cat.requirements if r.id in TENCENT_AVOID_STATUSES}
+    assert got == TENCENT_AVOID_STATUSES
 
 
 @pytest.mark.parametrize(
@@ -119,7 +152,8 @@ def test_tencent_spot_checked_ids(rid: str, words: str) -> None:
 
 def test_tencent_areas() -> None:
     tags = Counter(r.tags[0] for r in load_catalog("tencent-qtx-001.1").requirements)
-    assert tags == {"terminal": 35, "communication": 18, "cloud": 29}
+    # communication: 18 bullets + the 5.2.2 introductory statement (issue 16)
+    assert tags == {"terminal": 35, "communication": 19, "cloud": 29}
 
 
 # ---------------- OWASP ISVS ----------------

@@ -489,6 +489,9 @@ REQUIREMENT_NEEDS.update({
                              reject=("abp_fixed_keys",))),
     _T + "5.2.1-6": _decl(_n("radio.avoids_2g_3g",
                              "Does the device avoid 2G/3G cellular connectivity?")),
+    _T + "5.2.2-0": _decl(_n("security_parameters.identity_tamper_resistance",
+                             "How is the device's unique ID made unforgeable and protected "
+                             "against hardware tampering (OTP, security chip, …)?")),
     _T + "5.2.2-1": _decl(_n("cloud.device_id_provisioning_confidential",
                              "Are device IDs kept confidential while they are provisioned "
                              "(factory or cloud)?")),

@@ -11,7 +11,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from iotbaseline.catalog.coverage import CATEGORIES, collect_sources, coverage_table
+from iotbaseline.catalog.coverage import (
+    CATEGORIES,
+    REGULATION_CATEGORIES,
+    collect_sources,
+    coverage_table,
+    regulation_decidability,
+)
 from iotbaseline.catalog.export import FORMATS, render
 from iotbaseline.catalog.loader import (
     CATALOG_IDS,
@@ -225,8 +231,11 @@ def coverage(catalog_id: str | None, as_json: bool) -> None:
         tables = {cid: coverage_table(cid, sources) for cid in ids}
     except CatalogError as exc:
         _fail(exc)
+    views = {cid: regulation_decidability(cid) for cid in ids
+             if load_catalog(cid).regulation is not None}
     if as_json:
-        doc = {"catalogs": tables, "unknown_refs": list(sources.unknown_refs)}
+        doc = {"catalogs": tables, "regulation_views": views,
+               "unknown_refs": list(sources.unknown_refs)}
         click.echo(json.dumps(doc, indent=2))
         return
     for cid, table in tables.items():
@@ -241,6 +250,24 @@ def coverage(catalog_id: str | None, as_json: bool) -> None:
             ids_in = table[category]
             grid.add_row(labels[category], str(len(ids_in)), escape(", ".join(ids_in)) or "-")
         console.print(grid)
+        if cid in views:
+            _print_decidability(cid, views[cid])
     if sources.unknown_refs:
         console.print("[yellow]refs naming no requirement:[/] "
                       + escape(", ".join(sources.unknown_refs)), highlight=False)
+
+
+def _print_decidability(catalog_id: str, view: dict[str, list[str]]) -> None:
+    """For a regulation view: what the mapped baseline evidence can decide on its own."""
+    labels = {"whole": "baseline evidence",
+              "part": "evidence can FAIL it; PASS also needs attestation",
+              "declaration-only": "attestation only",
+              "none": "nothing (data gap)"}
+    grid = Table(title=f"{catalog_id}: what the evidence can decide")
+    grid.add_column("decided by", no_wrap=True)
+    grid.add_column("count", justify="right")
+    grid.add_column("requirements", overflow="fold")
+    for category in REGULATION_CATEGORIES:
+        grid.add_row(labels[category], str(len(view[category])),
+                     escape(", ".join(view[category])) or "-")
+    console.print(grid)
