@@ -1,0 +1,73 @@
+"""Test helper: FFmpeg packetises a stream into RTP (RFC 6184 / 3640 / 3551) towards a UDP
+socket on 127.0.0.1; the datagrams received are written as a pcap (dpkt) with Ethernet/IPv4/UDP
+headers around them. The RTP packets are FFmpeg's own, byte for byte."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import dpkt
+
+
+def _pcap(path: Path, payloads: list[bytes], sport: int, dport: int,
+          proto: str = "udp", seqs: list[int] | None = None) -> None:
+    with path.open("wb") as fh:
+        writer = dpkt.pcap.Writer(fh)
+        for n, payload in enumerate(payloads):
+            if proto == "udp":
+                l4: dpkt.Packet = dpkt.udp.UDP(sport=sport, dport=dport, data=payload)
+                l4.ulen = len(l4)
+                ip_p = dpkt.ip.IP_PROTO_UDP
+            else:
+                assert seqs is not None
+                l4 = dpkt.tcp.TCP(sport=sport, dport=dport, seq=seqs[n], flags=dpkt.tcp.TH_ACK,
+                                  data=payload)
+                ip_p = dpkt.ip.IP_PROTO_TCP
+            ip = dpkt.ip.IP(src=socket.inet_aton("127.0.0.1"), dst=socket.inet_aton("127.0.0.1"),
+                            p=ip_p, data=l4)
+            ip.len = len(ip)
+            eth = dpkt.ethernet.Ethernet(src=b"\x02" * 6, dst=b"\x04" * 6, data=ip)
+            writer.writepkt(bytes(eth), ts=n * 0.001)
+
+
+def rtp_pcap(source: Path, out: Path, extra: tuple[str, ...] = (),
+             codec: tuple[str, ...] = ("-c", "copy")) -> int:
+    """Send ``source`` through FFmpeg's RTP muxer to loopback and save what arrived; returns
+    the number of packets."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(1.0)
+    port = sock.getsockname()[1]
+    received: list[bytes] = []
+
+    def receive() -> None:
+        try:
+            while True:
+                received.append(sock.recv(65535))
+        except TimeoutError:
+            pass
+
+    thread = threading.Thread(target=receive)
+    thread.start()
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *extra,
+                    "-i", str(source), *codec, "-f", "rtp",
+                    f"rtp://127.0.0.1:{port}?pkt_size=1200"],
+                   check=True, capture_output=True, timeout=60)
+    thread.join()
+    sock.close()
+    _pcap(out, received, 40000, port)
+    return len(received)
+
+
+def tcp_pcap(out: Path, chunks: list[bytes], sport: int = 45000, dport: int = 443) -> None:
+    """A one-way TCP flow carrying ``chunks`` (recorded bytes of a real session)."""
+    seqs = []
+    seq = 1000
+    for chunk in chunks:
+        seqs.append(seq)
+        seq += len(chunk)
+    _pcap(out, chunks, sport, dport, proto="tcp", seqs=seqs)
