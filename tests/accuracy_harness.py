@@ -377,8 +377,8 @@ def score(product: Product, scan: ProductScan) -> Score:
             result.violated.extend((rule, f) for f in bad)
         else:
             result.respected.append(rule)
-    for f in findings:
-        if any(r.matches(f) for r in product.must_not if not r.pending):
+    for f in findings:  # a pending negative control still marks its findings FALSE
+        if any(r.matches(f) for r in product.must_not):
             result.false_findings.append(f)
         elif any(r.matches(f) for r in product.findings):
             result.true_findings.append(f)

@@ -82,6 +82,64 @@ def _is_device_text(tf: TextFile) -> bool:
         not tf.path.startswith(("/www/", "/usr/www/"))
 
 
+# Only URLs the device fetches or posts to are endpoints (issue 10, class 2): a download/upload
+# command on the line, a package feed, or the value of a configuration key that names a server,
+# update, cloud or DDNS setting. Namespaces, description and help links, author homepages in
+# version banners and placeholders are not.
+FETCH_CALL = re.compile(r"(?i)(?<![\w-])(?:wget|curl|tftp|ftpget|ftpput|uclient-fetch|snarf|lftp|ncftp\w*|"
+                        r"fetch|http_get|http_post)(?![\w-])")
+FEED_LINE = re.compile(r"^\s*src(?:/gz)?\s+\S+\s+\w+://")
+CONFIG_KEY = re.compile(
+    r"(?i)(?P<key>[A-Za-z_][\w.\-]*)\s*(?:=|:|\s)\s*[\"']?\w+://")
+ENDPOINT_KEY = re.compile(r"(?i)(url|uri|server|srv|host|feed|src|update|upgrade|firmware|cloud|ddns|dyndns|"
+                          r"report|upload|download|push|mqtt|broker|api|endpoint|ota|ntp)")
+INFO_KEY = re.compile(r"(?i)(manufacturer|model|presentation|product|support|help|home|vendor|info|"
+                      r"homepage|website|web_?site|contact|doc|manual|faq|license)")
+PLACEHOLDER_HOST = re.compile(r"(?i)(url\.here|your[\w-]*\.|xxx|placeholder|changeme|^(?:host|server|domain)"
+                              r"(?:name)?\.|\.(?:tld|domain)$)")
+NAMESPACE_URL = re.compile(r"(?i)(tempuri\.org|purenetworks\.com/HNAP1|/soap/|soap\.|/HNAP1/|"
+                           r"schemas\.|/xmlns|/ns/|/DTD/|/xsd)")
+BANNER = re.compile(r"(?i)(copyright|\(c\)|@\(#\)|written by|author|web:|website|see (?:also )?(?:the )?"
+                    r"(?:web ?site|http)|visit|homepage|for more information|please report|bugs? to|"
+                    r"ServiceTypes)")
+MARKUP_FILE = re.compile(r"(?i)\.(php|xml|html?|asp|htm|js|css|xsl|wsdl|tpl|template)$")
+WEB_ROOTS = ("/htdocs/", "/www/", "/usr/www/", "/webs/", "/web/", "/var/www/")
+
+
+def _not_an_endpoint(url: str, host: str) -> bool:
+    return bool(PLACEHOLDER_HOST.search(host) or NAMESPACE_URL.search(url))
+
+
+def text_use(path: str, line: str, url_start: int) -> str | None:
+    """How a script or config line uses the URL at ``url_start`` ('fetch', 'feed', 'config'),
+    or None when the device does not talk to it (markup, help text, description fields)."""
+    before = line[:url_start]
+    if FETCH_CALL.search(before):
+        return "fetch"
+    if FEED_LINE.search(line):
+        return "feed"
+    if MARKUP_FILE.search(path) or path.startswith(WEB_ROOTS):
+        return None  # a page or template shows the URL to people; nothing fetches it
+    m = None
+    for m in CONFIG_KEY.finditer(before + line[url_start:url_start + 12]):
+        pass
+    if m is not None and ENDPOINT_KEY.search(m.group("key")) and not INFO_KEY.search(m.group("key")):
+        return "config"
+    return None
+
+
+def binary_use(string: str, url: str, kind: str | None) -> str | None:
+    """A URL inside a program counts when a download command is built with it, or when it names
+    an update, cloud or telemetry service; never a banner, namespace or a bare vendor homepage."""
+    if BANNER.search(string):
+        return None
+    if FETCH_CALL.search(string.split(url, 1)[0]):
+        return "fetch"
+    if kind not in (None, "endpoint"):
+        return "purpose"
+    return None
+
+
 @check(CheckSpec(
     id="IOTB-COMM-001",
     title="Plain-text endpoints for cloud, update or telemetry",
@@ -108,31 +166,42 @@ def find_plaintext_endpoints(ctx: CheckContext) -> CheckReport:
         kind = endpoint_kind(m.match.group("host"), m.match.group("path"), m.line_text)
         if kind is None or is_comment(m.line_text) or (m.file.path, m.match.group(0)) in seen:
             continue
-        if m.file.in_markup_comment(m.match.start()):
+        if m.file.in_markup_comment(m.match.start()) or _not_an_endpoint(m.match.group(0), m.match.group("host")):
+            continue
+        col = m.line_text.find(m.match.group(0))
+        use = text_use(m.file.path, m.line_text, max(col, 0))
+        if use is None:
             continue
         seen.add((m.file.path, m.match.group(0)))
-        hits.append(Hit(message=f"plain {m.match.group('scheme')}:// {kind} URL in {m.file.path}: "
-                        f"{m.match.group(0)[:120]}", path=m.file.path, root=m.file.root,
+        hits.append(Hit(message=f"plain {m.match.group('scheme')}:// {kind} URL the device uses ({use}) in "
+                        f"{m.file.path}: {m.match.group(0)[:120]}", path=m.file.path, root=m.file.root,
                         line=m.line, excerpt=excerpt(m.line_text),
                         severity=Severity.MEDIUM if kind != "endpoint" else Severity.LOW,
                         confidence="high" if kind != "endpoint" else "medium",
-                        properties={"url": m.match.group(0), "purpose": kind}))
+                        properties={"url": m.match.group(0), "purpose": kind, "use": use}))
     for bm in search_binaries(ctx, URL, where=lambda b: not CERT_STORES.search(b.name)):
         kind = endpoint_kind(bm.match.group("host"), bm.match.group("path"), bm.string)
         name = bm.blob.entry.path if bm.blob.entry else bm.blob.name
         if kind is None or (name, bm.match.group(0)) in seen:
             continue
+        if _not_an_endpoint(bm.match.group(0), bm.match.group("host")):
+            continue
+        use = binary_use(bm.string, bm.match.group(0), kind)
+        if use is None:
+            continue
         seen.add((name, bm.match.group(0)))
-        hits.append(Hit(message=f"plain {bm.match.group('scheme')}:// {kind} URL inside {name}: "
+        hits.append(Hit(message=f"plain {bm.match.group('scheme')}:// {kind} URL inside {name} ({use}): "
                         f"{bm.match.group(0)[:120]}",
                         path=bm.blob.entry.path if bm.blob.entry else None,
                         root=bm.blob.entry.root if bm.blob.entry else None, offset=bm.offset,
                         excerpt=bm.string, severity=Severity.MEDIUM if kind != "endpoint" else Severity.LOW,
                         confidence="medium" if kind != "endpoint" else "low",
-                        properties={"url": bm.match.group(0), "purpose": kind}))
+                        properties={"url": bm.match.group(0), "purpose": kind, "use": use}))
     return CheckReport(hits=hits, examined=[Evidence(kind="note", ref="urls", detail=(
         f"{len(files)} scripts/configs and {len(strings)} binaries searched for non-local "
-        "plain-text URLs (LAN, loopback, schema and documentation URLs excluded)"))],
+        "plain-text URLs the device fetches or posts to (download/upload calls, package feeds, "
+        "server/update/cloud/DDNS settings, update URLs in programs); namespaces, description "
+        "and help links, banners and placeholders excluded"))],
         summary=f"{len(files)} text files, {len(strings)} binaries examined")
 
 
