@@ -1,0 +1,1 @@
+"""The fleet dashboard and JSON API over a results store (``iotbaseline serve``)."""
