@@ -44,6 +44,7 @@ class ScanOptions:
     profile: Path | None = None
     catalogs: tuple[str, ...] = ()  # empty: every catalog
     probe_results: Path | None = None
+    stream_results: Path | None = None  # stream.json from `iotbaseline stream`
     db_path: Path | None = None
     use_db: bool = True
     formats: tuple[str, ...] = ALL_FORMATS
@@ -115,6 +116,27 @@ def _load_probe(path: Path | None) -> ProbeResult | None:
         raise InputError(f"{path}: not a readable probe.json ({problems})") from exc
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable probe.json ({exc})") from exc
+
+
+def _with_stream_results(probe: ProbeResult | None, path: Path | None) -> ProbeResult | None:
+    """stream.json's observations, findings and outcomes join the probe's (same shapes), so
+    the assessment takes stream verdicts exactly as it takes live-probe results."""
+    if path is None:
+        return probe
+    from iotbaseline.stream.run import load_stream_report
+    from iotbaseline.stream.tracks import StreamInputError
+
+    try:
+        streams = load_stream_report(path)
+    except StreamInputError as exc:
+        raise InputError(str(exc)) from exc
+    merged = probe or ProbeResult(target=str(path), address="", started=streams.started)
+    return merged.model_copy(update={
+        "observations": [*merged.observations, *streams.observations],
+        "findings": [*merged.findings, *streams.findings],
+        "outcomes": [*merged.outcomes, *streams.outcomes],
+        "errors": [*merged.errors, *(f"stream: {e}" for e in streams.errors)],
+    })
 
 
 def _check_catalogs(ids: tuple[str, ...]) -> None:
@@ -189,6 +211,7 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
             raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
     profile = _load_profile(options.profile)
     probe = _load_probe(options.probe_results)
+    probe = _with_stream_results(probe, options.stream_results)
     _check_catalogs(options.catalogs)
     if options.use_db and options.db_path is not None and not options.db_path.is_file():
         # named explicitly, so a typo or a failed cache restore must not pass a CI gate silently
@@ -324,6 +347,7 @@ def _options_record(options: ScanOptions) -> dict[str, Any]:
         "profile": str(options.profile) if options.profile else None,
         "catalogs": list(options.catalogs),
         "probe_results": str(options.probe_results) if options.probe_results else None,
+        "stream_results": str(options.stream_results) if options.stream_results else None,
         "db": str(options.db_path) if options.db_path else None,
         "formats": list(options.formats),
         "jobs": options.jobs,

@@ -54,6 +54,8 @@ def summary_table(assessment: Assessment) -> Table:
               help="Findings file (iotbaseline.findings/1) or a saved assessment.json.")
 @click.option("--probe-results", "probe_path", type=click.Path(dir_okay=False, path_type=Path),
               help="probe.json from `iotbaseline probe`.")
+@click.option("--stream-results", "stream_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="stream.json from `iotbaseline stream`.")
 @click.option("--catalog", "catalog_ids", multiple=True, type=click.Choice(CATALOG_IDS),
               help="Catalog to assess (repeatable; default: all).")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -61,6 +63,7 @@ def summary_table(assessment: Assessment) -> Table:
 @click.option("--show-secrets", is_flag=True,
               help="Keep secret values (cracked passwords, keys) in assessment.json.")
 def command(profile_path: Path, findings_path: Path | None, probe_path: Path | None,
+            stream_path: Path | None,
             catalog_ids: tuple[str, ...], out_dir: Path, show_secrets: bool) -> None:
     """Decide a verdict for every requirement from the profile, declarations, findings and
     probe observations; write assessment.json, ics.md and ics.csv into the output directory."""
@@ -75,6 +78,13 @@ def command(profile_path: Path, findings_path: Path | None, probe_path: Path | N
         if findings_path is not None:
             inputs = load_findings_input(findings_path)
         probe = load_probe_input(probe_path) if probe_path is not None else None
+        if stream_path is not None:
+            from iotbaseline.pipeline import InputError, _with_stream_results
+
+            try:
+                probe = _with_stream_results(probe, stream_path)
+            except InputError as exc:
+                raise ReportInputError(str(exc)) from None
         catalogs = load_catalogs(list(catalog_ids) or None)
     except (ReportInputError, CatalogError) as exc:
         raise _usage_error(str(exc)) from None
@@ -93,6 +103,7 @@ def command(profile_path: Path, findings_path: Path | None, probe_path: Path | N
         options={"profile": str(profile_path),
                  "findings": str(findings_path) if findings_path else None,
                  "probe_results": str(probe_path) if probe_path else None,
+                 "stream_results": str(stream_path) if stream_path else None,
                  "catalogs": list(catalogs), "show_secrets": show_secrets},
     )
     try:

@@ -56,6 +56,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 @click.option("--profile", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Device profile and declarations (YAML).")
 @click.option("--catalog", "catalogs", multiple=True, help="Catalog id to assess (repeatable; default: all).")
 @click.option("--probe-results", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="probe.json from `iotbaseline probe`.")
+@click.option("--stream-results", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="stream.json from `iotbaseline stream`.")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="Vulnerability database (default: user data dir or $IOTBASELINE_DB).")
 @click.option("--no-db", is_flag=True, help="Do not match CVEs.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), help="Exit 1 when a finding of this severity or higher is present (info…critical), when any verdict is FAIL (fail), or when any is FAIL or INCONCLUSIVE (inconclusive).")
@@ -64,7 +65,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 @click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")
 @click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Time bound for password cracking.")
 def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
-            db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
+            stream_results: Path | None, db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
             show_secrets: bool, crack_seconds: float) -> None:
     """Scan a firmware image, an archive of a root filesystem, or a directory: extract, inventory,
     run the baseline checks, build the SBOM, match CVEs, decide verdicts and write the reports.
@@ -75,6 +76,7 @@ def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str
 
     options = ScanOptions(
         out_dir=out_dir, profile=profile, catalogs=catalogs, probe_results=probe_results,
+        stream_results=stream_results,
         db_path=db_path, use_db=not no_db, formats=formats or ALL_FORMATS, jobs=jobs,
         show_secrets=show_secrets, crack_seconds=crack_seconds,
     )
