@@ -15,6 +15,7 @@ from iotbaseline.cli.common import (
     err_console,
     write_debug_log,
 )
+from iotbaseline.cli.scan_store import with_store_options
 from iotbaseline.cli.summary import print_summary, threshold_reached
 from iotbaseline.model import Severity
 from iotbaseline.report.formats import FORMAT_GROUPS
@@ -51,6 +52,7 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 
 
 @click.command(name="scan")
+@with_store_options
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("iotbaseline-out"), show_default=True, help="Directory for the reports.")
 @click.option("--profile", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Device profile and declarations (YAML).")

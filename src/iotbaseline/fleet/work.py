@@ -34,16 +34,28 @@ def _file_digest(path: Path | None) -> str | None:
     return file_sha256(path) if path is not None and path.is_file() else None
 
 
+_NOT_RESULTS = {"out_dir", "formats", "jobs", "limits"}  # where and how fast, not what is found
+
+
 def result_options(options: ScanOptions) -> dict[str, Any]:
-    """The options that change what a scan finds (not where it writes or how many cores)."""
-    return {
-        "catalogs": sorted(options.catalogs),
-        "profile_sha256": _file_digest(options.profile),
-        "probe_sha256": _file_digest(options.probe_results),
-        "vulnerability_db": str(options.db_path) if options.db_path else ("default" if options.use_db else None),
-        "crack_seconds": options.crack_seconds,
-        "show_secrets": options.show_secrets,
-    }
+    """The options that change what a scan finds (not where it writes or how many cores); input
+    files (profile, probe results…) by their content, so an edited profile is a new key."""
+    record: dict[str, Any] = {}
+    for f in dataclasses.fields(options):
+        if f.name in _NOT_RESULTS:
+            continue
+        value = getattr(options, f.name)
+        if value is None:  # unset: leaving it out keeps keys stable when options are added
+            continue
+        if isinstance(value, Path):
+            record[f.name] = str(value) if f.name == "db_path" else _file_digest(value)
+        elif isinstance(value, tuple | list):
+            record[f.name] = sorted(str(v) for v in value)
+        elif value is None or isinstance(value, str | int | float | bool):
+            record[f.name] = value
+        else:
+            record[f.name] = repr(value)
+    return record
 
 
 def assessment_key(sha256: str, options: ScanOptions) -> AssessmentKey:
