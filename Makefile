@@ -1,5 +1,5 @@
 # The two commands the README gives. Each installs what it needs first.
-.PHONY: setup run test bench accuracy
+.PHONY: setup run test bench fuzz accuracy
 
 setup:
 	./scripts/setup.sh
@@ -19,3 +19,8 @@ bench: setup
 # findings to review, reviewed precision (tests/corpus/README.md).
 accuracy: setup
 	IOTBASELINE_CORPUS=$${IOTBASELINE_CORPUS:-$(abspath ../shared/firmware)} .venv/bin/python bench/accuracy.py --verbose
+
+# Atheris harnesses, one at a time, FUZZ_SECONDS each (default 600), at lowest CPU priority.
+fuzz: setup
+	IOTBASELINE_CORPUS=$${IOTBASELINE_CORPUS:-$(abspath ../shared/firmware)} FUZZ_NICE=19 \
+	  .venv/bin/python fuzz/run.py --seconds $${FUZZ_SECONDS:-600}

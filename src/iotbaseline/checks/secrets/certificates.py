@@ -37,10 +37,18 @@ def problems(cert: x509.Certificate, now: dt.datetime) -> list[CertProblem]:
     out: list[CertProblem] = []
     if cert.not_valid_after_utc < now:
         out.append(CertProblem(f"expired on {cert.not_valid_after_utc:%Y-%m-%d}", Severity.MEDIUM))
-    algo = cert.signature_hash_algorithm
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    try:
+        algo = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        algo = None
     if isinstance(algo, (hashes.MD5, hashes.SHA1)):
         out.append(CertProblem(f"signed with {algo.name.upper()}", Severity.MEDIUM))
-    key = cert.public_key()
+    try:
+        key: object = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):  # malformed key bytes (found by fuzzing)
+        key = None
     if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)) and key.key_size < 2048:
         out.append(CertProblem(f"{key.key_size}-bit {'RSA' if isinstance(key, rsa.RSAPublicKey) else 'DSA'} key",
                                Severity.MEDIUM))

@@ -96,7 +96,7 @@ def _is_placeholder_block(body: str) -> bool:
         return True
     try:
         base64.b64decode(payload, validate=False)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text (found by fuzzing)
         return True
     return False
 
