@@ -273,7 +273,7 @@ class Vulnerability(Model):
     cvss: list[CvssScore] = Field(default_factory=list)
     cwes: list[str] = Field(default_factory=list)
     kev: bool = False
-    status: Literal["affected", "not_affected_kernel_config"] = "affected"
+    status: Literal["affected", "not_affected_kernel_config", "not_affected_vex"] = "affected"
     status_reason: str = ""
     match: str = ""  # the CPE criterion and version range that matched, human-readable
     references: list[str] = Field(default_factory=list)

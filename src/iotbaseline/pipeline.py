@@ -51,6 +51,7 @@ class ScanOptions:
     jobs: int | None = None
     show_secrets: bool = False
     crack_seconds: float = 10.0
+    vex: Path | None = None  # OpenVEX / CycloneDX VEX statements of the maker (vulns/vex.py)
     limits: Any = None  # iotbaseline.extract.limits.Limits
 
 
@@ -152,6 +153,17 @@ _REPORT_FILES = ("extraction.json", "assessment.json", "report.html", "results.s
                  "ics.md", "ics.csv")
 
 
+def _read_vex(path: Path | None) -> list[Any]:
+    if path is None:
+        return []
+    from iotbaseline.vulns.vex import VexError, read_vex
+
+    try:
+        return list(read_vex(path))
+    except VexError as exc:
+        raise InputError(str(exc)) from exc
+
+
 def _check_paths_apart(source: Path, out: Path) -> None:
     """The reports must not become part of the scanned tree, and the tree this scan replaces
     must not be the input."""
@@ -213,6 +225,7 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
     probe = _load_probe(options.probe_results)
     probe = _with_stream_results(probe, options.stream_results)
     _check_catalogs(options.catalogs)
+    _read_vex(options.vex)  # a bad VEX file is a usage error before any work
     if options.use_db and options.db_path is not None and not options.db_path.is_file():
         # named explicitly, so a typo or a failed cache restore must not pass a CI gate silently
         raise InputError(f"{options.db_path}: no vulnerability database there (run 'iotbaseline db "
@@ -352,6 +365,7 @@ def _options_record(options: ScanOptions) -> dict[str, Any]:
         "formats": list(options.formats),
         "jobs": options.jobs,
         "crack_seconds": options.crack_seconds,
+        "vex": str(options.vex) if options.vex else None,
     }
 
 
@@ -441,12 +455,17 @@ def _components_branch(index: Any, blobs: list[Path], target: Target, options: S
     db_info, components = stages.run("vulns", lambda: _match_vulns(components, index, options), unmatched)
     findings: list[Finding] = []
     outcomes: list[CheckOutcome] = []
-    if db_info is not None:
-        from iotbaseline.vulns.findings import findings_for_components
+    if options.vex is not None and db_info is not None:
+        from iotbaseline.vulns.vex import apply_vex
 
-        findings, outcomes = stages.run(
-            "vuln-findings", lambda: findings_for_components(components), (findings, outcomes)
-        )
+        components, suppressed = apply_vex(components, _read_vex(options.vex))
+        db_info = {**db_info, "vex": {"file": str(options.vex), "suppressed": suppressed}}
+    from iotbaseline.vulns.findings import component_findings
+
+    findings, outcomes = stages.run(
+        "vuln-findings", lambda: component_findings(components, matched=db_info is not None),
+        (findings, outcomes),
+    )
     sbom: bytes | None = None
     if "cyclonedx" in options.formats:  # the slowest renderer (cyclonedx-python-lib): done here
         from iotbaseline.sbom.cyclonedx import render_cyclonedx

@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "demo",
     "batch",
     "serve",
+    "vex",
 )
 
 

@@ -65,10 +65,11 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 @click.option("--format", "formats", multiple=True, type=click.Choice(sorted(FORMAT_GROUPS)), help="Report formats (repeatable; default: json html sarif cyclonedx ics extraction).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
 @click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")
+@click.option("--vex", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="The maker's VEX statements (OpenVEX or CycloneDX): CVEs they clear are shown as suppressed, with the reason, and not counted.")
 @click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Time bound for password cracking.")
 def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
             stream_results: Path | None, db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
-            show_secrets: bool, crack_seconds: float) -> None:
+            show_secrets: bool, crack_seconds: float, vex: Path | None) -> None:
     """Scan a firmware image, an archive of a root filesystem, or a directory: extract, inventory,
     run the baseline checks, build the SBOM, match CVEs, decide verdicts and write the reports.
 
@@ -80,6 +81,6 @@ def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str
         out_dir=out_dir, profile=profile, catalogs=catalogs, probe_results=probe_results,
         stream_results=stream_results,
         db_path=db_path, use_db=not no_db, formats=formats or ALL_FORMATS, jobs=jobs,
-        show_secrets=show_secrets, crack_seconds=crack_seconds,
+        show_secrets=show_secrets, crack_seconds=crack_seconds, vex=vex,
     )
     sys.exit(run_and_report(path, options, fail_on))

@@ -181,6 +181,9 @@ def _vulnerabilities(components: Iterable[Component]) -> list[Vulnerability]:
                 justification=ImpactAnalysisJustification.CODE_NOT_PRESENT,
                 detail=v.status_reason or "kernel configuration leaves the affected code out",
             )
+        elif status == "not_affected_vex":  # the maker's VEX statement, quoted in the detail
+            analysis = VulnerabilityAnalysis(state=ImpactAnalysisState.NOT_AFFECTED,
+                                             detail=v.status_reason or "VEX statement")
         source = _source(v)
         out.append(Vulnerability(
             bom_ref=f"{vid}#{status}" if status != "affected" else vid,

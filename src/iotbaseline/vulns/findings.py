@@ -64,9 +64,14 @@ def _finding(number: int, component: Component, affected: list[Vulnerability],
         for v in ranked[:LISTED_IN_MESSAGE])
     more = f" and {len(ranked) - LISTED_IN_MESSAGE} more" if len(ranked) > LISTED_IN_MESSAGE else ""
     message = f"{_component_label(component)} has {len(ranked)} known vulnerabilities: {shown}{more}."
-    if excluded:
-        message += (f" {len(excluded)} further CVEs are not counted: the kernel config leaves "
+    by_config = [v for v in excluded if v.status == "not_affected_kernel_config"]
+    by_vex = [v for v in excluded if v.status == "not_affected_vex"]
+    if by_config:
+        message += (f" {len(by_config)} further CVEs are not counted: the kernel config leaves "
                     "their subsystem out.")
+    if by_vex:
+        message += (f" {len(by_vex)} CVEs are suppressed by the maker's VEX statement: "
+                    + "; ".join(f"{v.id} ({v.status_reason})" for v in by_vex[:5]) + ".")
     path = component.evidence[0].path if component.evidence else None
     root = component.evidence[0].root if component.evidence else None
     evidence = [Evidence(kind="component", ref=component.ref,
@@ -91,7 +96,8 @@ def _finding(number: int, component: Component, affected: list[Vulnerability],
             "cpe": component.cpe,
             "cves": [v.id for v in ranked],
             "kev": [v.id for v in ranked if v.kev],
-            "not_affected_kernel_config": [v.id for v in excluded],
+            "not_affected_kernel_config": [v.id for v in by_config],
+            "suppressed_by_vex": [v.id for v in by_vex],
         },
     )
 
@@ -118,7 +124,9 @@ def findings_for_components(components: list[Component]) -> tuple[list[Finding],
             examined.append(Evidence(
                 kind="component", ref=component.ref,
                 detail=f"{_component_label(component)}: no known vulnerability"
-                       + (f" ({len(excluded)} excluded by kernel config)" if excluded else "")))
+                       + (f" ({len(excluded)} excluded: "
+                          + "; ".join(f"{v.id} {v.status_reason}" for v in excluded[:3]) + ")"
+                          if excluded else "")))
     matched = len(components) - len(unmatched)
     if findings:
         worst = max(f.severity.rank for f in findings)
@@ -142,3 +150,33 @@ def findings_for_components(components: list[Component]) -> tuple[list[Finding],
                            summary=summary, evidence=examined,
                            findings=[f.id for f in findings])
     return findings, [outcome]
+
+
+def _vuln_check_specs() -> tuple[object, ...]:
+    from iotbaseline.vulns.lifecycle import KNOWN_EXPLOITED, OUTDATED, P2P_RESEARCH, CheckSpec
+
+    return (CheckSpec(CHECK_ID, TITLE, PROVISIONS), OUTDATED, KNOWN_EXPLOITED, P2P_RESEARCH)
+
+
+VULN_CHECK_SPECS = _vuln_check_specs()
+
+
+def component_findings(components: list[Component], matched: bool) -> tuple[list[Finding], list[CheckOutcome]]:
+    """Every component check: IOTB-VULN-001/003 need CVE matching (``matched``); the outdated
+    (002) and P2P research (004) checks read the SBOM alone."""
+    from iotbaseline.vulns.lifecycle import known_exploited_findings, outdated_findings, research_findings
+
+    findings: list[Finding] = []
+    outcomes: list[CheckOutcome] = []
+    if matched:
+        f, o = findings_for_components(components)
+        findings += f
+        outcomes += o
+        f3, o3 = known_exploited_findings(components)
+        findings += f3
+        outcomes.append(o3)
+    for run in (outdated_findings, research_findings):
+        f, one = run(components)
+        findings += f
+        outcomes.append(one)
+    return findings, outcomes
