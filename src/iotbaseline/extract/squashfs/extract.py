@@ -46,7 +46,20 @@ def extract_squashfs(
             outcome.limit = hit
     if image.data_codec is not image.codec:
         outcome.description += f" (data blocks: {image.data_codec.name})"
+    outcome.description += f"; {_census(outcome.manifest, image.sb.inodes)}"
     return outcome
+
+
+def _census(manifest: ModeManifest, inodes: int) -> str:
+    """What the image holds by kind, so extraction.json shows the device nodes and FIFOs
+    that exist only in modes.json (recorded, never created)."""
+    counts: dict[str, int] = {}
+    for entry in manifest.entries.values():
+        counts[entry.type] = counts.get(entry.type, 0) + 1
+    special = sum(counts.get(k, 0) for k in ("chr", "blk", "fifo", "sock"))
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    note = f"; {special} special files recorded in modes.json, not created" if special else ""
+    return f"{inodes} inodes ({kinds}){note}"
 
 
 class _Walker:
