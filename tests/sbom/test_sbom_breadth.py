@@ -150,3 +150,31 @@ def _root(path: Path):  # type: ignore[no-untyped-def]
     from iotbaseline.model import RootFilesystem
 
     return RootFilesystem(label="rootfs", path=str(path.resolve()))
+
+
+# (product folder, image, {component: version}) — versions from each GROUND_TRUTH.md item
+REAL_IMAGES = [
+    ("zyxel-p663h51-rootfs", "squashfs_v2.bin",
+     {"busybox": "1.00", "dropbear": "0.46", "openssl": "0.9.7f", "ppp": "2.4.1", "linux-kernel": "2.6.8.1"}),
+    ("linksys-wrt54g-v4", "FW_WRT54Gv4_4.21.5.000_20120220.bin",
+     {"busybox": "0.60.0", "openssl": "0.9.6d", "dnsmasq": "1.10", "ppp": "2.4.1", "linux-kernel": "2.4.20"}),
+    ("netgear-wnr2000v5", "WNR2000v5-V1.0.0.34.img",
+     {"busybox": "1.4.2", "dnsmasq": "2.39", "miniupnpd": "1.0", "uclibc": "0.9.30.1", "linux-kernel": "2.6.31"}),
+    ("trendnet-tew733gr-rootfs", "firmware.squashfs",
+     {"openssl": "0.9.8g", "dnsmasq": "2.45", "hostapd": "0.5.9", "uclibc": "0.9.30.1",
+      "busybox": "1.14.1", "ppp": "2.4.2b3"}),
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("product", "image", "expected"), REAL_IMAGES, ids=[r[0] for r in REAL_IMAGES])
+def test_real_image_versions_one_per_component(corpus: Path, tmp_path: Path, product: str, image: str,
+                                               expected: dict[str, str]) -> None:
+    from iotbaseline.extract import extract_image
+
+    source = corpus / product / image
+    result = extract_image(source, tmp_path / "work")
+    index = FileIndex(build_inventory(list(result.roots)), flat_images=list(result.flat_images))
+    comps = identify_components(index, extra_blobs=[source])
+    for name, version in expected.items():
+        assert [c.version for c in named(comps, name)] == [version], (name, [(c.name, c.version) for c in comps])
