@@ -11,9 +11,15 @@ from types import ModuleType
 
 from iotbaseline.checks.base import Check
 from iotbaseline.checks.credentials import accounts, config_passwords, flat_image, web_accounts
-from iotbaseline.checks.crypto import transport, weak_crypto, weak_random, wifi
+from iotbaseline.checks.crypto import hardware_rng, transport, weak_crypto, weak_random, wifi
 from iotbaseline.checks.hardening import aslr, daemon_privilege, elf_hardening, file_permissions
-from iotbaseline.checks.privacy import disclosure, factory_reset, log_secrets, telemetry
+from iotbaseline.checks.privacy import (
+    disclosure,
+    factory_reset,
+    log_secrets,
+    stored_data_encryption,
+    telemetry,
+)
 from iotbaseline.checks.secrets import certificates, private_keys, tokens
 from iotbaseline.checks.services import (
     android_props,
@@ -23,11 +29,12 @@ from iotbaseline.checks.services import (
     management,
     remote_access,
 )
-from iotbaseline.checks.updates import secure_boot, update_path
+from iotbaseline.checks.updates import camera_practices, secure_boot, update_path
 
 CREDENTIALS: tuple[ModuleType, ...] = (accounts, config_passwords, flat_image, web_accounts)
 SECRETS: tuple[ModuleType, ...] = (private_keys, certificates, tokens)
-CRYPTO_AND_COMMUNICATIONS: tuple[ModuleType, ...] = (weak_crypto, transport, wifi, weak_random)
+CRYPTO_AND_COMMUNICATIONS: tuple[ModuleType, ...] = (weak_crypto, transport, wifi, weak_random,
+                                                        hardware_rng)
 SERVICES_AND_DEBUG: tuple[ModuleType, ...] = (
     remote_access,
     management,
@@ -36,9 +43,10 @@ SERVICES_AND_DEBUG: tuple[ModuleType, ...] = (
     firewall,
     hotspot_bridge,
 )
-UPDATES_AND_BOOT: tuple[ModuleType, ...] = (update_path, secure_boot)
+UPDATES_AND_BOOT: tuple[ModuleType, ...] = (update_path, secure_boot, camera_practices)
 HARDENING: tuple[ModuleType, ...] = (elf_hardening, aslr, daemon_privilege, file_permissions)
-PRIVACY_AND_DATA: tuple[ModuleType, ...] = (factory_reset, log_secrets, telemetry, disclosure)
+PRIVACY_AND_DATA: tuple[ModuleType, ...] = (factory_reset, log_secrets, telemetry, disclosure,
+                                                stored_data_encryption)
 
 GROUPS: dict[str, tuple[ModuleType, ...]] = {
     "credentials": CREDENTIALS,
