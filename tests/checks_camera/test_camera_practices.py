@@ -144,3 +144,12 @@ def test_escam_g02_practices(tmp_path: Path) -> None:
     assert [h.properties["soc"] for h in soc.hits] == ["Goke"]
     rng = _run(find_no_hardware_rng, ctx)
     assert ("/mnt/mtd/ipc/load_drv", 19) in [(e.ref, e.line) for e in rng.examined]
+
+
+def test_flash_helper_called_after_a_verified_update_is_not_a_finding(tmp_path: Path) -> None:
+    ctx = _tree(tmp_path, {
+        "/sbin/sysupgrade": "#!/bin/sh\nusign -V -m \"$1\" -P /etc/opkg/keys || exit 1\n. /lib/upgrade/platform.sh\n",
+        "/lib/upgrade/platform.sh": "#!/bin/sh\nmtd write \"$1\" firmware\n"})
+    report = _run(find_unverified_flash_writes, ctx)
+    assert report.hits == []
+    assert [e.ref for e in report.examined] == ["/lib/upgrade/platform.sh"]
