@@ -39,7 +39,8 @@ def test_checksum_only_update_over_http(tmp_path: Path) -> None:
     assert where(findings) == [("/usr/sbin/fwupdate", 3), ("/etc/opkg.conf", 1)]
     assert findings[1].severity == Severity.MEDIUM  # opkg without signatures either
     _, findings, _ = run(update_path.find_no_anti_rollback, ctx)
-    assert len(findings) == 1 and findings[0].confidence == "medium"
+    # an absence ("no version compared"): low confidence, INCONCLUSIVE not FAIL (issue 10)
+    assert len(findings) == 1 and findings[0].confidence == "low" and findings[0].properties["absence"]
     _, findings, _ = run(update_path.find_no_fallback, ctx)
     assert len(findings) == 1
     _, findings, _ = run(update_path.find_unsigned_packages, ctx)
@@ -69,7 +70,7 @@ def test_web_upload_handler_counts_and_client_pages_do_not(tmp_path: Path) -> No
         "/www/help.js": "var t = 'Use sysupgrade to upload firmware';\n"})
     outcome, findings, facts = run(update_path.find_update_mechanism, ctx)
     assert outcome.status == OutcomeStatus.FAIL and facts["update_mechanism"] is False
-    assert findings[0].confidence == "medium"
+    assert findings[0].confidence == "low" and findings[0].properties["absence"]  # "not found" (issue 10)
     for check in (update_path.find_unsigned_update, update_path.find_no_anti_rollback):
         outcome, _, _ = run(check, ctx)
         assert outcome.status == OutcomeStatus.NOT_APPLICABLE

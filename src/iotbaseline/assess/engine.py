@@ -7,7 +7,9 @@ Rules (docs/verdicts.md explains them with examples):
 2. NOT_APPLICABLE only where a condition (or level) of the requirement is known not to hold —
    unless a failing finding shows the condition does hold (then FAIL, saying so).
 3. FAIL when a finding (severity above info) or a FAIL outcome cites the requirement, or the
-   maker declares it not met (a false/rejected declaration, or a 4-1 justification).
+   maker declares it not met (a false/rejected declaration, or a 4-1 justification). A finding
+   of low confidence, or one that reports an absence ("not found"), never makes FAIL alone: it
+   gives INCONCLUSIVE with the question for the maker.
 4. PASS only when every kind of evidence the requirement needs is positive: the declarations
    listed for it, and technical evidence (PASS outcome or probe observation) where needed.
 5. Otherwise INCONCLUSIVE, listing what is missing and the questions for the manufacturer.
@@ -144,9 +146,16 @@ def _judge_need(need: Need, profile: Profile | None) -> tuple[bool | None, Evide
 # ---- one requirement -----------------------------------------------------------------------
 
 
+def is_weak(finding: Finding) -> bool:
+    """A low-confidence finding, or one that reports that something was not found: evidence too
+    weak to rest a FAIL on (docs/verdicts.md, "Absence is not evidence")."""
+    return finding.confidence == "low" or bool(finding.properties.get("absence"))
+
+
 def _failing(ref: str, index: _Index) -> tuple[list[Finding], list[CheckOutcome]]:
     """Findings that make FAIL, and FAIL outcomes that cite ``ref`` with no finding listed."""
-    failing = [f for f in index.findings.get(ref, []) if f.severity is not Severity.INFO]
+    failing = [f for f in index.findings.get(ref, [])
+               if f.severity is not Severity.INFO and not is_weak(f)]
     bare = [o for o in index.outcomes.get(ref, [])
             if o.status is OutcomeStatus.FAIL and not o.findings]
     return failing, bare
@@ -189,6 +198,8 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
     app = applicability(req, catalog, profile, inferred)
     failing, bare_fails = _failing(ref, index)
     info_findings = [f for f in index.findings.get(ref, []) if f.severity is Severity.INFO]
+    weak_findings = [f for f in index.findings.get(ref, [])
+                     if f.severity is not Severity.INFO and is_weak(f)]
 
     if app.state == "not_applicable":
         if failing and app.unmet_conditions:
@@ -287,6 +298,13 @@ def decide(req: Requirement, catalog: Catalog, profile: Profile | None, index: _
             if not declaration_needs and attested is None:
                 questions.append(f"How does the product meet {req.id} "
                                  f"({req.summary.rstrip('.')})? Please provide test evidence.")
+    for finding in weak_findings:  # "not found" / low confidence: ask, never FAIL on it alone
+        evidence.extend(finding_evidence(finding))
+        missing.append(f"confirmation of finding {finding.id} ({finding.title}; "
+                       f"{'not found in the image' if finding.properties.get('absence') else 'low confidence'})")
+        questions.append(str(finding.properties.get("question") or
+                             f"{finding.title}: the image did not settle this ({finding.message[:160]}). "
+                             "Is it so on the device, and if not, where is it implemented?"))
     if not missing:
         decided_by = []
         if positive:
@@ -424,8 +442,8 @@ def _assess_regulation(catalog: Catalog, profile: Profile | None, index: _Index,
     basis = catalog.regulation.basis
     for basis_id in basis:
         if basis_id not in decided:
-            decided[f"{basis_id}"] = _assess_catalog(load_catalog(basis_id), profile, index,
-                                                     inferred)
+            decided[basis_id] = _assess_catalog(load_catalog(basis_id), profile, index,
+                                                inferred)
     verdicts: dict[str, Verdict] = {}
     for req in catalog.requirements:
         if req.is_group:

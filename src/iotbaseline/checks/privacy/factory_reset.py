@@ -116,7 +116,11 @@ def find_factory_reset(ctx: CheckContext) -> CheckReport:
             message="No factory-reset function found in the image's programs or scripts; it may "
                     "be inside a vendor binary. The maker's declaration "
                     "(declarations.data_deletion.device_erase) has to say how users erase "
-                    "their data."))
+                    "their data.",
+            confidence="low",  # absence (docs/verdicts.md)
+            properties={"absence": True, "question": (
+                "How does a user restore factory defaults and erase personal data, and which "
+                "program does it?")}))
         report.summary = "no factory-reset function recognised"
     else:
         programs = sum(1 for e in report.examined if e.detail.startswith("factory-reset program"))

@@ -101,7 +101,10 @@ def find_missing_firewall(ctx: CheckContext) -> CheckReport:
             message="No packet filtering is set up at boot: no enabled firewall configuration "
                     "(OpenWrt firewall, iptables/nftables rules) was found among the started "
                     "services.",
-            confidence="medium"))
+            confidence="low",  # absence: the rules may live in a vendor daemon (docs/verdicts.md)
+            properties={"absence": True, "question": (
+                "Which program sets up packet filtering on the device (e.g. iptables rules "
+                "applied by a vendor daemon), and what does it block by default?")}))
         report.examined.extend(boot_examined(ctx))
     report.inferred["firewall_at_boot"] = bool(evidence)
     if evidence:

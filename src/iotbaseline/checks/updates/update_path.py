@@ -176,7 +176,10 @@ def find_update_mechanism(ctx: CheckContext) -> CheckReport:
         return report
     report.hits.append(Hit(message="No update program, script or web upload handler was found "
                                    "(sysupgrade, fwupdate, OTA agents, upgrade CGI).",
-                           confidence="medium"))
+                           confidence="low",  # absence (docs/verdicts.md)
+                           properties={"absence": True, "question": (
+                               "How is the device's software updated (web upload, app, "
+                               "automatic download), and which program does it?")}))
     report.summary = "no update mechanism found"
     return report
 
@@ -285,7 +288,10 @@ def find_no_anti_rollback(ctx: CheckContext) -> CheckReport:
         return report
     report.hits.append(Hit(message="The update path (" + ", ".join(
         e.path for e in (found.files + found.web)[:4]) + ") compares no version before "
-        "flashing, so older images are accepted.", confidence="medium"))
+        "flashing, so older images are accepted.", confidence="low",  # absence
+        properties={"absence": True, "question": (
+            "Does the device refuse firmware older than the running one (anti-rollback), and "
+            "where is that checked?")}))
     report.summary = "no downgrade protection found"
     return report
 
@@ -314,7 +320,10 @@ def find_no_fallback(ctx: CheckContext) -> CheckReport:
     report.hits.append(Hit(message="No dual firmware slots, boot counter or recovery partition "
                                    "is visible (no fw_env.config, bootcount/upgrade_available, "
                                    "RAUC/SWUpdate/Mender or A/B properties).",
-                           confidence="medium"))
+                           confidence="low",  # absence (docs/verdicts.md)
+                           properties={"absence": True, "question": (
+                               "How does the device recover from an interrupted update (second "
+                               "slot, recovery image, boot counter)?")}))
     report.summary = "no update fallback visible"
     return report
 
