@@ -120,3 +120,15 @@ def test_scan_with_vex_end_to_end(nvd_dir: Path, tmp_path: Path) -> None:
     assert not [f for f in assessment["findings"] if f["check"] == "IOTB-VULN-001"]
     before = json.loads((out1 / "assessment.json").read_text())
     assert [f for f in before["findings"] if f["check"] == "IOTB-VULN-001"]
+    # assess on the saved results honours the same VEX file
+    profile = tmp_path / "profile.yaml"
+    assert runner.invoke(main, ["profile", "init", "--category", "camera", "-o", str(profile)]).exit_code == 0
+    out3 = tmp_path / "out3"
+    result = runner.invoke(main, ["assess", "--profile", str(profile), "--findings", str(out1 / "assessment.json"),
+                                  "--vex", str(vex), "-o", str(out3), "--catalog", "etsi-en-303-645"])
+    assert result.exit_code == 0, result.output
+    assessed = json.loads((out3 / "assessment.json").read_text())
+    [dropbear] = [c for c in assessed["components"] if c["name"] == "dropbear"]
+    assert dropbear["vulnerabilities"][0]["status"] == "not_affected_vex"
+    assert not [f for f in assessed["findings"] if f["check"] == "IOTB-VULN-001"]
+    assert assessed["run"]["options"]["vex"] == str(vex)

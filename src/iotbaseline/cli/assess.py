@@ -62,9 +62,12 @@ def summary_table(assessment: Assessment) -> Table:
               default=Path("iotbaseline-out"), show_default=True, help="Output directory.")
 @click.option("--show-secrets", is_flag=True,
               help="Keep secret values (cracked passwords, keys) in assessment.json.")
+@click.option("--vex", "vex_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The maker's VEX statements (OpenVEX or CycloneDX): CVEs they clear are suppressed, with the reason.")
 def command(profile_path: Path, findings_path: Path | None, probe_path: Path | None,
             stream_path: Path | None,
-            catalog_ids: tuple[str, ...], out_dir: Path, show_secrets: bool) -> None:
+            catalog_ids: tuple[str, ...], out_dir: Path, show_secrets: bool,
+            vex_path: Path | None = None) -> None:
     """Decide a verdict for every requirement from the profile, declarations, findings and
     probe observations; write assessment.json, ics.md and ics.csv into the output directory."""
     try:
@@ -90,6 +93,16 @@ def command(profile_path: Path, findings_path: Path | None, probe_path: Path | N
         raise _usage_error(str(exc)) from None
     errors = list(inputs.errors)
     findings, outcomes, observations = inputs.findings, inputs.outcomes, inputs.observations
+    components = inputs.components
+    if vex_path is not None:
+        from iotbaseline.vulns.vex import VexError, apply_to_saved, read_vex
+
+        try:
+            statements = read_vex(vex_path)
+        except VexError as exc:
+            raise _usage_error(str(exc)) from None
+        components, findings, outcomes, suppressed = apply_to_saved(components, findings, outcomes, statements)
+        click.echo(f"VEX {vex_path}: {len(suppressed)} CVE(s) suppressed", err=True)
     if probe is not None:
         findings = [*findings, *probe.findings]
         outcomes = [*outcomes, *probe.outcomes]
@@ -98,12 +111,13 @@ def command(profile_path: Path, findings_path: Path | None, probe_path: Path | N
     target = inputs.target or Target(name=profile.product.name, kind="profile-only",
                                      path=str(profile_path))
     assessment = build_assessment(
-        catalogs, profile, findings, outcomes, observations, inputs.components, inputs.inferred,
+        catalogs, profile, findings, outcomes, observations, components, inputs.inferred,
         target=target, extraction=inputs.extraction, errors=errors,
         options={"profile": str(profile_path),
                  "findings": str(findings_path) if findings_path else None,
                  "probe_results": str(probe_path) if probe_path else None,
                  "stream_results": str(stream_path) if stream_path else None,
+                 "vex": str(vex_path) if vex_path else None,
                  "catalogs": list(catalogs), "show_secrets": show_secrets},
     )
     try:

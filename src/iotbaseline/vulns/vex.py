@@ -183,3 +183,17 @@ def template(components: list[Component], fmt: str, author: str = "") -> dict[st
             "affects": [{"ref": c.ref}],
         } for c, v in rows],
     }
+
+
+def apply_to_saved(components: list[Component], findings: list[Any], outcomes: list[Any],
+                   statements: list[VexStatement]) -> tuple[list[Component], list[Any], list[Any], list[dict[str, str]]]:
+    """For ``assess --vex`` on saved results: apply the statements to the components and redo
+    the component checks (IOTB-VULN-*) from them; every other finding is kept as it was."""
+    from iotbaseline.vulns.findings import component_findings
+
+    components, suppressed = apply_vex(components, statements)
+    matched = any(c.vulnerabilities for c in components)
+    kept_f = [f for f in findings if not f.check.startswith("IOTB-VULN-")]
+    kept_o = [o for o in outcomes if not o.check.startswith("IOTB-VULN-")]
+    new_f, new_o = component_findings(components, matched=matched)
+    return components, kept_f + new_f, kept_o + new_o, suppressed
