@@ -28,14 +28,18 @@ def _read_small(root: Path, rel: str, limit: int = 16384) -> str | None:
 
 
 def _from_tree(root: Path) -> tuple[str | None, str | None, str] | None:
-    for rel, name_key, version_key in (("/etc/openwrt_release", "DISTRIB_ID", "DISTRIB_RELEASE"),
-                                       ("/etc/os-release", "NAME", "VERSION_ID"),
-                                       ("/usr/lib/os-release", "NAME", "VERSION_ID")):
+    for rel, name_key, version_keys in (
+            ("/etc/openwrt_release", "DISTRIB_ID", ("DISTRIB_RELEASE", "DISTRIB_DESCRIPTION")),
+            ("/etc/os-release", "NAME", ("VERSION_ID", "VERSION")),
+            ("/usr/lib/os-release", "NAME", ("VERSION_ID", "VERSION"))):
         text = _read_small(root, rel)
         if text:
             values = dict(_KEY_VALUE.findall(text))
-            if values.get(name_key) or values.get(version_key):
-                return values.get(name_key) or None, values.get(version_key) or None, f"image:{rel}"
+            # a release may be a code name ("Chaos Calmer"): the first field with a number wins
+            numbered = (_VERSION_IN_TEXT.search(values.get(k, "")) for k in version_keys)
+            version = next((m.group(1) for m in numbered if m), None) or values.get(version_keys[0])
+            if values.get(name_key) or version:
+                return values.get(name_key) or None, version or None, f"image:{rel}"
     banner = _read_small(root, "/etc/banner", 4096)
     if banner:
         match = _VERSION_IN_TEXT.search(banner)
