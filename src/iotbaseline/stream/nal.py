@@ -8,6 +8,7 @@ unmaintained and far too slow for 100 MB recordings. Splitting uses ``bytes.find
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -102,22 +103,17 @@ def unescape(nal: bytes) -> bytes:
     return bytes(out)
 
 
+_NEEDS_ESCAPE = re.compile(rb"\x00\x00(?=[\x00-\x03])")
+
+
 def escape(rbsp: bytes) -> bytes:
     """Insert emulation prevention bytes: after two zero bytes, a byte 0-3 gets a 03 before it,
-    and a unit ending in a zero byte gets a final 03 (H.264 7.4.1)."""
+    and a unit ending in a zero byte gets a final 03 (H.264 7.4.1). The regex consumes the two
+    zeros it escapes, so runs of zeros restart counting as the byte-wise rule does."""
     if b"\x00\x00" not in rbsp:
         return rbsp
-    out = bytearray()
-    zeros = 0
-    for byte in rbsp:
-        if zeros >= 2 and byte <= 3:
-            out.append(3)
-            zeros = 0
-        out.append(byte)
-        zeros = zeros + 1 if byte == 0 else 0
-    if rbsp.endswith(b"\x00"):
-        out.append(3)
-    return bytes(out)
+    out = _NEEDS_ESCAPE.sub(b"\x00\x00\x03", rbsp)
+    return out + b"\x03" if out.endswith(b"\x00") else out
 
 
 class BitReader:
