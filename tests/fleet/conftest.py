@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,7 +59,8 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     """PostgreSQL refuses to run as root: as root (CI) the server runs as the `postgres` user
     on a data directory that user owns."""
     bindir = _pg_bin()
-    base = tmp_path_factory.mktemp("pg")
+    # its own directory in /tmp (not under pytest's private 0700 base), owned by the server's user
+    base = Path(tempfile.mkdtemp(prefix="iotbaseline-test-pg-"))
     data, sock = base / "data", base / "sock"
     sock.mkdir()
     prefix: list[str] = []
@@ -66,17 +68,12 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
         user = pwd.getpwnam("postgres")
         for path in (base, sock):
             os.chown(path, user.pw_uid, user.pw_gid)
-        base.chmod(0o755)
-        for parent in base.parents:  # the postgres user must reach its data dir
-            if str(parent).startswith(str(tmp_path_factory.getbasetemp().parent)):
-                parent.chmod(parent.stat().st_mode | 0o111)
         prefix = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                    "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+    init = subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                           "-E", "UTF8", "--no-sync"], capture_output=True, text=True, check=False)
+    assert init.returncode == 0, f"initdb failed: {init.stderr[-2000:]}"
     port = free_port()
     log = base / "server.log"
-    if prefix:
-        os.chown(base, pwd.getpwnam("postgres").pw_uid, pwd.getpwnam("postgres").pw_gid)
     proc = subprocess.Popen(
         [*prefix, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=50"],
@@ -99,6 +96,7 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
