@@ -71,3 +71,73 @@ def tcp_pcap(out: Path, chunks: list[bytes], sport: int = 45000, dport: int = 44
         seqs.append(seq)
         seq += len(chunk)
     _pcap(out, chunks, sport, dport, proto="tcp", seqs=seqs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rtsp_interleaved_pcap(source: Path, out: Path, extra: tuple[str, ...] = ()) -> int:
+    """FFmpeg publishes ``source`` with RTSP over TCP (ANNOUNCE/SETUP/RECORD, RTP interleaved)
+    to another FFmpeg listening on 127.0.0.1, through a relay here that records what the client
+    sent; the recorded bytes become a TCP flow in a pcap. Returns the bytes recorded."""
+    import subprocess as sp
+
+    server_port, relay_port = _free_port(), _free_port()
+    server = sp.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-rtsp_flags",
+                       "listen", "-timeout", "20", "-i", f"rtsp://127.0.0.1:{server_port}/live",
+                       "-f", "null", "-"], stdout=sp.DEVNULL, stderr=sp.DEVNULL)
+    relay = socket.socket()
+    relay.bind(("127.0.0.1", relay_port))
+    relay.listen(1)
+    recorded: list[bytes] = []
+
+    def pump(src: socket.socket, dst: socket.socket, keep: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if keep:
+                    recorded.append(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def serve() -> None:
+        client, _ = relay.accept()
+        for _ in range(50):
+            try:
+                upstream = socket.create_connection(("127.0.0.1", server_port))
+                break
+            except ConnectionRefusedError:
+                import time
+
+                time.sleep(0.1)
+        back = threading.Thread(target=pump, args=(upstream, client, False))
+        back.start()
+        pump(client, upstream, True)
+        back.join(timeout=5)
+        client.close()
+        upstream.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        sp.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *extra, "-i", str(source),
+                "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp",
+                f"rtsp://127.0.0.1:{relay_port}/live"], check=True, capture_output=True,
+               timeout=60)
+    finally:
+        thread.join(timeout=10)
+        relay.close()
+        server.terminate()
+        server.wait(timeout=10)
+    stream = b"".join(recorded)
+    tcp_pcap(out, [stream[i:i + 1400] for i in range(0, len(stream), 1400)],
+             sport=46000, dport=554)
+    return len(stream)

@@ -21,7 +21,7 @@ from iotbaseline.stream.pattern import PatternCipher, video_block_offsets
 from iotbaseline.stream.run import analyse_streams
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rtp_capture import rtp_pcap, tcp_pcap  # noqa: E402
+from rtp_capture import rtp_pcap, rtsp_interleaved_pcap, tcp_pcap  # noqa: E402
 
 KEY = bytes(range(16))
 KEY_HEX = KEY.hex()
@@ -185,6 +185,17 @@ def test_rtp_captures_from_ffmpeg(media: Path, tmp_path: Path) -> None:
                    "clear-aac.pcap": ("CLEAR", "decoded")}
     proved = _verdicts(tmp_path / "prot-h264.pcap", key=KEY)
     assert proved == {"prot-h264.pcap": ("PROTECTED-BY-PATTERN", "decrypted")}
+
+
+def test_rtsp_interleaved_captures(media: Path, tmp_path: Path) -> None:
+    assert rtsp_interleaved_pcap(media / "clear.h264", tmp_path / "clear.pcap", ("-r", "25")) > 1000
+    rtsp_interleaved_pcap(media / "prot.h264", tmp_path / "prot.pcap", ("-r", "25"))
+    report = analyse_streams([tmp_path / "clear.pcap", tmp_path / "prot.pcap"])
+    assert report.errors == []
+    assert [(s.container, s.codec, s.verdict.value, s.basis) for s in report.streams] == [
+        ("rtsp-interleaved", "h264", "CLEAR", "decoded"),
+        ("rtsp-interleaved", "h264", "PROTECTED-BY-PATTERN", "structure")]
+    assert all(s.units > 100 for s in report.streams)
 
 
 def _tls_client_bytes(payload: bytes, tmp_path: Path) -> list[bytes]:
