@@ -34,7 +34,8 @@ def _pcap(path: Path, payloads: list[bytes], sport: int, dport: int,
 
 
 def rtp_pcap(source: Path, out: Path, extra: tuple[str, ...] = (),
-             codec: tuple[str, ...] = ("-c", "copy")) -> int:
+             codec: tuple[str, ...] = ("-c", "copy"), scheme: str = "rtp",
+             output: tuple[str, ...] = ()) -> int:
     """Send ``source`` through FFmpeg's RTP muxer to loopback and save what arrived; returns
     the number of packets."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -54,8 +55,8 @@ def rtp_pcap(source: Path, out: Path, extra: tuple[str, ...] = (),
     thread = threading.Thread(target=receive)
     thread.start()
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *extra,
-                    "-i", str(source), *codec, "-f", "rtp",
-                    f"rtp://127.0.0.1:{port}?pkt_size=1200"],
+                    "-i", str(source), *codec, "-f", "rtp", *output,
+                    f"{scheme}://127.0.0.1:{port}?pkt_size=1200"],
                    check=True, capture_output=True, timeout=60)
     thread.join()
     sock.close()

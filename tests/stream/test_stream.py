@@ -187,6 +187,20 @@ def test_rtp_captures_from_ffmpeg(media: Path, tmp_path: Path) -> None:
     assert proved == {"prot-h264.pcap": ("PROTECTED-BY-PATTERN", "decrypted")}
 
 
+SRTP_OUT = ("-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params",
+            "zRjOyRv3Ce2h6zCb6KqLdqCGcpYU7/0SeGJUPb01")
+
+
+def test_srtp_from_ffmpeg_is_encrypted_transport(media: Path, tmp_path: Path) -> None:
+    rtp_pcap(media / "clear.h264", tmp_path / "video.pcap", ("-r", "25"), scheme="srtp",
+             output=SRTP_OUT)
+    rtp_pcap(media / "clear.alaw", tmp_path / "audio.pcap", ("-f", "alaw", "-ar", "8000"),
+             scheme="srtp", output=SRTP_OUT)
+    report = analyse_streams([tmp_path / "video.pcap", tmp_path / "audio.pcap"])
+    assert [(s.kind, s.codec, s.verdict.value) for s in report.streams] == [
+        ("transport", "srtp", "ENCRYPTED-TRANSPORT"), ("transport", "srtp", "ENCRYPTED-TRANSPORT")]
+
+
 def test_rtsp_interleaved_captures(media: Path, tmp_path: Path) -> None:
     assert rtsp_interleaved_pcap(media / "clear.h264", tmp_path / "clear.pcap", ("-r", "25")) > 1000
     rtsp_interleaved_pcap(media / "prot.h264", tmp_path / "prot.pcap", ("-r", "25"))

@@ -211,6 +211,17 @@ def _looks_rfc3640(payloads: list[bytes]) -> bool:
     return sum(map(fits, payloads)) >= 0.9 * len(payloads)
 
 
+def _g711_with_auth_tag(payloads: list[bytes]) -> bool:
+    """SRTP G.711 without SDP: G.711 packets carry whole 5 ms steps (40 bytes at 8 kHz); SRTP
+    appends an 80- or 32-bit tag. Ciphertext payloads whose lengths are all such a step plus
+    10 or 4 bytes are taken as SRTP (a heuristic: stated in the flow's facts)."""
+    body = payloads[:-1] or payloads
+    if not all(len(p) % 40 in (10, 4) for p in body):
+        return False
+    sample = b"".join(payloads)[:1 << 16]
+    return byte_entropy(sample) >= ciphertext_threshold(len(sample)) - 0.3
+
+
 def _group_to_track(path: Path, group: _RtpGroup, sdp: _Sdp) -> Track | None:
     payloads = group.payloads
     codec = sdp.codecs.get(group.pt) or STATIC_PT.get(group.pt)
@@ -232,6 +243,11 @@ def _group_to_track(path: Path, group: _RtpGroup, sdp: _Sdp) -> Track | None:
                                          "why": "RTP headers with payloads that are uniform "
                                                 "ciphertext, in no payload format"})
             return None
+    if codec in ("pcm_alaw", "pcm_mulaw") and _g711_with_auth_tag(payloads):
+        return OpaqueFlow(ident, str(path), "srtp", group.container, size, len(payloads),
+                          facts={"payload_type": group.pt,
+                                 "why": "G.711 payloads of ciphertext, each 10 or 4 bytes longer "
+                                        "than whole 5 ms of audio: an SRTP authentication tag"})
     track = MediaTrack(id=ident, source=str(path), kind="video" if codec in ("h264", "hevc")
                        else "audio", codec=codec, container=group.container)
     track.facts["rtp_packets"] = len(payloads)
