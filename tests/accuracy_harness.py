@@ -60,7 +60,7 @@ class FindingRule:
 class ComponentRule:
     id: str
     name: str
-    version: str
+    version: str | None  # None: in the SBOM, no version known in the image
     source: str
     pending: str | None = None
     topic: str = ""
@@ -183,7 +183,9 @@ def _load_topic(product: Product, path: Path) -> None:
     for i, e in enumerate(_entries(data, "components", where)):
         w = f"{where} components[{i}]"
         name = _required(e, "name", w)
-        version = _required(e, "version", w)
+        if "version" not in e:
+            raise ExpectationError(f"{w}: 'version' is required (null: present without a version)")
+        version = _text(e, "version", w)
         product.components.append(ComponentRule(
             id=_text(e, "id", w) or f"{name}@{version}", name=name, version=version,
             source=_required(e, "source", w), pending=_text(e, "pending", w), topic=topic))
@@ -227,9 +229,9 @@ def load_product(folder: Path) -> Product:
             _load_product_file(product, path)
         else:
             _load_topic(product, path)
-    ids = [r.id for r in (*product.findings, *product.must_not)]
+    ids = [f"{r.topic}.yaml:{r.id}" for r in (*product.findings, *product.must_not)]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
+    if dupes:  # unique within a topic file: topics are written by different engineers
         raise ExpectationError(f"{folder.name}: expectation ids repeat: {', '.join(dupes)}")
     return product
 
@@ -333,7 +335,7 @@ class Score:
 
 def _component_problem(rule: ComponentRule, assessments: Iterable[Assessment]) -> str | None:
     seen = [c for a in assessments for c in a.components if c.name.lower() == rule.name.lower()]
-    if any((c.version or "") == rule.version for c in seen):
+    if seen and rule.version is None or any(c.version == rule.version for c in seen if c.version):
         return None
     versions = sorted({c.version or "?" for c in seen})
     return f"versions seen: {', '.join(versions)}" if versions else "not in the SBOM"

@@ -52,13 +52,14 @@ def _cases(kind: str) -> list[object]:
         rules = getattr(product, kind)
         for rule in rules:
             if not rule.pending:
-                cases.append(pytest.param(product.name, rule.id, id=f"{product.name}/{rule.id}"))
+                key = f"{rule.topic}:{rule.id}"
+                cases.append(pytest.param(product.name, key, id=f"{product.name}/{key}"))
     return cases
 
 
-def _rule(product: str, kind: str, rule_id: str) -> FindingRule:
+def _rule(product: str, kind: str, key: str) -> FindingRule:
     rules: list[FindingRule] = getattr(PRODUCTS[product], kind)
-    return next(r for r in rules if r.id == rule_id)
+    return next(r for r in rules if f"{r.topic}:{r.id}" == key)
 
 
 @pytest.mark.parametrize(("product", "rule_id"), _cases("findings"))
@@ -83,7 +84,7 @@ if _cases("components"):  # only when some product has components expectations (
     @pytest.mark.parametrize(("product", "rule_id"), _cases("components"))
     def test_expected_component_version(scanned: Callable[[str], ProductScan], product: str, rule_id: str) -> None:
         prod = PRODUCTS[product]
-        result = score(Product(name=product, components=[r for r in prod.components if r.id == rule_id]),
+        result = score(Product(name=product, components=[r for r in prod.components if f"{r.topic}:{r.id}" == rule_id]),
                        scanned(product))
         assert not result.components_missed, f"{product}: {result.components_missed}"
 
@@ -93,7 +94,7 @@ if _cases("verdicts"):  # only when some product has verdicts expectations (no e
     @pytest.mark.parametrize(("product", "rule_id"), _cases("verdicts"))
     def test_expected_verdict(scanned: Callable[[str], ProductScan], product: str, rule_id: str) -> None:
         prod = PRODUCTS[product]
-        result = score(Product(name=product, verdicts=[r for r in prod.verdicts if r.id == rule_id]),
+        result = score(Product(name=product, verdicts=[r for r in prod.verdicts if f"{r.topic}:{r.id}" == rule_id]),
                        scanned(product))
         assert not result.verdicts_missed, f"{product}: {result.verdicts_missed}"
 
@@ -103,7 +104,7 @@ if _cases("extraction"):  # only when some product has extraction expectations (
     @pytest.mark.parametrize(("product", "rule_id"), _cases("extraction"))
     def test_expected_path_extracted(scanned: Callable[[str], ProductScan], product: str, rule_id: str) -> None:
         prod = PRODUCTS[product]
-        result = score(Product(name=product, extraction=[r for r in prod.extraction if r.id == rule_id]),
+        result = score(Product(name=product, extraction=[r for r in prod.extraction if f"{r.topic}:{r.id}" == rule_id]),
                        scanned(product))
         assert not result.extraction_missed, f"{product}: {[r.path for r in result.extraction_missed]} not extracted"
 

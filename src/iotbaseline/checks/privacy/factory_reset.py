@@ -17,6 +17,7 @@ from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.services.common import provisions
 from iotbaseline.checks.textscan import excerpt, is_comment, text_files
+from iotbaseline.analysis.vendor_programs import vendor_facts
 from iotbaseline.model import Evidence, Severity
 
 # Programs whose presence is itself an erase function (OpenWrt / fstools, vendor names).
@@ -111,6 +112,8 @@ def find_factory_reset(ctx: CheckContext) -> CheckReport:
     if calls > MAX_LISTED:
         report.examined.append(Evidence(kind="note", ref="factory-reset",
                                         detail=f"{calls - MAX_LISTED} more erase calls"))
+    if not report.examined:
+        report.examined.extend(vendor_facts(ctx).reset)  # reset inside a vendor program (issue 10)
     if not report.examined:
         report.hits.append(Hit(
             message="No factory-reset function found in the image's programs or scripts; it may "

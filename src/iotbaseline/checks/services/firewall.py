@@ -9,6 +9,7 @@ from iotbaseline.analysis.boot import Service, listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.services.common import boot_examined, enabled_services, provisions, text_lines
 from iotbaseline.analysis.uci import load_uci
+from iotbaseline.analysis.vendor_programs import vendor_facts
 from iotbaseline.model import Evidence, Severity
 
 FILTER_PROGRAMS = frozenset({"iptables", "ip6tables", "iptables-restore", "ip6tables-restore",
@@ -96,6 +97,15 @@ def find_missing_firewall(ctx: CheckContext) -> CheckReport:
                                                      excerpt=line.strip()[:200]))
                             break
     report.examined.extend(evidence)
+    vendor = () if evidence or report.hits else vendor_facts(ctx).firewall
+    if vendor:  # rules built by a vendor daemon or template: not absent (issue 10, class 1)
+        report.examined.extend(vendor)
+        report.inferred["firewall_at_boot"] = True
+        report.inferred["firewall_at_boot_evidence"] = vendor[0].ref
+        report.summary = ("packet-filter rules are built by vendor programs or templates: "
+                          + "; ".join(e.ref for e in vendor[:3]) + " (their default policy is "
+                          "not read statically)")
+        return report
     if not evidence and not report.hits:
         report.hits.append(Hit(
             message="No packet filtering is set up at boot: no enabled firewall configuration "

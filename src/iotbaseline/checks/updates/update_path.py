@@ -11,6 +11,7 @@ from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.analysis.boot import listing
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.services.common import provisions, text_lines
+from iotbaseline.analysis.vendor_programs import vendor_facts
 from iotbaseline.model import Evidence, FileEntry, Severity
 
 _NAME = re.compile(r"(sysupgrade|fw_?update|fwupgrade|firmware[_-]?(upgrade|update)|"
@@ -173,6 +174,13 @@ def find_update_mechanism(ctx: CheckContext) -> CheckReport:
         report.examined.extend(found.evidence())
         report.summary = ("update path: " + ", ".join(e.path for e in (found.files + found.web)[:6])
                           + (" …" if len(found.files) + len(found.web) > 6 else ""))
+        return report
+    vendor = vendor_facts(ctx).upgrade
+    if vendor:  # an upgrade handler inside the web server or management daemon (issue 10)
+        report.inferred["update_mechanism"] = True
+        report.inferred["update_mechanism_evidence"] = vendor[0].ref
+        report.examined.extend(vendor)
+        report.summary = "upgrade handler in vendor programs: " + ", ".join(e.ref for e in vendor[:4])
         return report
     report.hits.append(Hit(message="No update program, script or web upload handler was found "
                                    "(sysupgrade, fwupdate, OTA agents, upgrade CGI).",
