@@ -142,3 +142,62 @@ def rtsp_interleaved_pcap(source: Path, out: Path, extra: tuple[str, ...] = ()) 
     tcp_pcap(out, [stream[i:i + 1400] for i in range(0, len(stream), 1400)],
              sport=46000, dport=554)
     return len(stream)
+
+
+def dtls_pcap(out: Path, cert: Path, key: Path, payload: bytes) -> int:
+    """A DTLS 1.2 session between `openssl s_client` and `openssl s_server` on 127.0.0.1
+    through a UDP relay here that records the client's datagrams; returns how many."""
+    import subprocess as sp
+    import time
+
+    server_port = _free_port()
+    server = sp.Popen(["openssl", "s_server", "-dtls1_2", "-quiet", "-accept",
+                       f"127.0.0.1:{server_port}", "-cert", str(cert), "-key", str(key)],
+                      stdin=sp.PIPE, stdout=sp.DEVNULL, stderr=sp.DEVNULL)
+    relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    relay.bind(("127.0.0.1", 0))
+    relay.settimeout(2.0)
+    upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    upstream.settimeout(0.05)
+    recorded: list[bytes] = []
+    client_addr: list[tuple[str, int]] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                data, addr = relay.recvfrom(65535)
+                client_addr[:] = [addr]
+                recorded.append(data)
+                upstream.sendto(data, ("127.0.0.1", server_port))
+            except TimeoutError:
+                pass
+            except OSError:
+                return
+            try:
+                while True:
+                    back, _ = upstream.recvfrom(65535)
+                    if client_addr:
+                        relay.sendto(back, client_addr[0])
+            except (TimeoutError, OSError):
+                pass
+
+    time.sleep(0.5)
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        try:
+            sp.run(["openssl", "s_client", "-dtls1_2", "-quiet", "-no_ign_eof", "-connect",
+                    f"127.0.0.1:{relay.getsockname()[1]}"], input=payload, capture_output=True,
+                   timeout=15)
+        except sp.TimeoutExpired:
+            pass  # the datagrams sent so far are the capture
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        relay.close()
+        upstream.close()
+        server.kill()
+        server.wait(timeout=10)
+    _pcap(out, recorded, 47000, 5684)
+    return len(recorded)

@@ -21,7 +21,7 @@ from iotbaseline.stream.pattern import PatternCipher, video_block_offsets
 from iotbaseline.stream.run import analyse_streams
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rtp_capture import rtp_pcap, rtsp_interleaved_pcap, tcp_pcap  # noqa: E402
+from rtp_capture import dtls_pcap, rtp_pcap, rtsp_interleaved_pcap, tcp_pcap  # noqa: E402
 
 KEY = bytes(range(16))
 KEY_HEX = KEY.hex()
@@ -263,6 +263,16 @@ def test_tls_wrapped_stream_is_encrypted_transport(media: Path, tmp_path: Path) 
     assert [(s.kind, s.codec, s.verdict.value) for s in report.streams] == [
         ("transport", "tls", "ENCRYPTED-TRANSPORT")]
     assert report.streams[0].bytes > len(clear)
+
+
+def test_dtls_flow_is_encrypted_transport(media: Path, tmp_path: Path) -> None:
+    _tls_client_bytes(b"", tmp_path)  # writes c.pem / k.pem
+    sent = dtls_pcap(tmp_path / "dtls.pcap", tmp_path / "c.pem", tmp_path / "k.pem",
+                     (media / "clear.alaw").read_bytes()[:8000])
+    assert sent >= 3
+    report = analyse_streams([tmp_path / "dtls.pcap"])
+    assert [(s.kind, s.codec, s.verdict.value) for s in report.streams] == [
+        ("transport", "dtls", "ENCRYPTED-TRANSPORT")]
 
 
 def test_damaged_clear_recording_stays_clear(media: Path, tmp_path: Path) -> None:
