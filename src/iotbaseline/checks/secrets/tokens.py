@@ -23,6 +23,7 @@ from iotbaseline.checks.textscan import (
     search_binaries,
     text_files,
 )
+from iotbaseline.analysis.reachability import Use, reachability
 from iotbaseline.model import Evidence, Severity
 
 _PLACEHOLDER = re.compile(r"(?i)example|your|xxxx|changeme|dummy|sample|placeholder|^\$|\$\{|"
@@ -171,6 +172,14 @@ def find_wifi_psks(ctx: CheckContext) -> CheckReport:
         if m.match.group("u") is not None and "/etc/config/" not in m.file.path:
             continue  # 'option key' means a Wi-Fi key only in uci files
         weak = value in defaults or len(value) < 8
+        if reachability(ctx).use(m.file.path) is Use.UNUSED:
+            # nothing started at boot reads, copies or generates it: an SDK sample (issue 10)
+            hits.append(Hit(message=f"Unused file ships a Wi-Fi key: {m.file.path} (nothing "
+                            "started at boot reads or copies it)", path=m.file.path,
+                            root=m.file.root, line=m.line, excerpt=_shown(m.line_text, value),
+                            secret=value, redacted=redact(value), severity=Severity.LOW,
+                            confidence="low", properties={"reachable": False}))
+            continue
         hits.append(Hit(message=f"Wi-Fi pre-shared key fixed in {m.file.path}"
                         + (" (and weak or well-known)" if weak else ""),
                         path=m.file.path, root=m.file.root, line=m.line,
