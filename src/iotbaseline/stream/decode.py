@@ -7,6 +7,7 @@ end), so a 100 MB recording costs about as much as a few seconds of video.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from iotbaseline.stream.nal import is_vcl, nal_type, split_annexb
 from iotbaseline.stream.tracks import MediaTrack
@@ -80,7 +81,7 @@ def decode_video(codec: str, nals: list[bytes]) -> DecodeFacts:
     import av.logging
 
     sample = video_sample(codec, nals)
-    ctx = av.CodecContext.create(codec, "r")
+    ctx: Any = av.CodecContext.create(codec, "r")  # a VideoCodecContext
     packets = failed = key_packets = key_failed = 0
     first_error: str | None = None
     av.logging.set_level(av.logging.ERROR)
@@ -113,7 +114,7 @@ def decode_aac(frames: list[bytes], extradata: bytes | None) -> DecodeFacts:
     import av
     import av.logging
 
-    ctx = av.CodecContext.create("aac", "r")
+    ctx: Any = av.CodecContext.create("aac", "r")
     if extradata:
         ctx.extradata = extradata
     step = max(1, len(frames) // (WINDOWS * WINDOW_AUDIO))

@@ -4,6 +4,7 @@ containers (MP4, Matroska, FLV, MPEG-TS…) demuxed by PyAV, FFmpeg's bindings."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from iotbaseline.stream.audio import looks_like_adts, split_adts
 from iotbaseline.stream.nal import sniff_annexb_codec, split_annexb, split_length_prefixed
@@ -99,7 +100,7 @@ def read_container(path: Path) -> list[MediaTrack]:
             name = stream.codec_context.name
             if name not in ("h264", "hevc", "aac", "pcm_alaw", "pcm_mulaw"):
                 continue
-            kind = "video" if stream.type == "video" else "audio"
+            kind: Literal["video", "audio"] = "video" if stream.type == "video" else "audio"
             track = MediaTrack(id=f"{path.name}#{stream.index}", source=str(path), kind=kind,
                                codec=name, container=fmt)
             extra = bytes(stream.codec_context.extradata or b"")
@@ -112,8 +113,8 @@ def read_container(path: Path) -> list[MediaTrack]:
             elif kind == "video" and extra:
                 track.units.extend(Unit(u.data) for u in split_annexb(extra))
             if kind == "audio":
-                track.channels = stream.codec_context.channels
-                track.sample_rate = stream.codec_context.sample_rate
+                track.channels = getattr(stream.codec_context, "channels", None)
+                track.sample_rate = getattr(stream.codec_context, "sample_rate", None)
                 track.extradata = extra or None
             tracks[stream.index] = track
         if not tracks:

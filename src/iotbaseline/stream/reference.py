@@ -16,8 +16,8 @@ def apply_pattern(data: bytes, name: str, cipher: PatternCipher, encrypt: bool) 
     """``data`` with the pattern applied (``encrypt``) or removed; the size never changes
     for audio, and video changes only by emulation prevention bytes."""
     if Path(name).suffix.lower() in G711_SUFFIXES:
-        crypt = cipher.protect_g711 if encrypt else cipher.unprotect_g711
-        return b"".join(crypt(data[p:p + G711_FRAME]) for p in range(0, len(data), G711_FRAME))
+        g711 = cipher.protect_g711 if encrypt else cipher.unprotect_g711
+        return b"".join(g711(data[p:p + G711_FRAME]) for p in range(0, len(data), G711_FRAME))
     if data.startswith((b"\x00\x00\x01", b"\x00\x00\x00\x01")):
         codec = sniff_annexb_codec(data)
         if codec == "h264":

@@ -38,7 +38,8 @@ def read_input(path: Path) -> tuple[str, list[Track], bytes]:
     if is_capture(data):
         return "capture", read_capture(path, data), data
     try:
-        return "recording", read_recording(path, data), data
+        tracks: list[Track] = [*read_recording(path, data)]
+        return "recording", tracks, data
     except StreamInputError:
         sample = data[:1 << 20]
         if len(sample) >= 4096 and byte_entropy(sample) >= ciphertext_threshold(len(sample)):
