@@ -63,6 +63,14 @@ def _names(items: list[MappedVerdict]) -> str:
     return shown + (f" and {len(refs) - _LISTED} more" if len(refs) > _LISTED else "")
 
 
+def _labelled(items: list[MappedVerdict]) -> str:
+    """'etsi…:5.1-1 (equivalent), etsi…:5.1-2 (part of it)' for the first few items."""
+    label = {"equivalent": "equivalent", "broader": "part of it", "narrower": "covers it",
+             "related": "related"}
+    shown = ", ".join(f"{m.ref} ({label[m.relation]})" for m in items[:_LISTED])
+    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
 def _carried(items: list[MappedVerdict]) -> list[Evidence]:
     """Each mapped verdict as a note, followed by the first pieces of its own evidence."""
     out: list[Evidence] = []
@@ -107,10 +115,9 @@ def combine(req: Requirement, catalog: Catalog, own: Verdict, mapped: list[Mappe
     if own.verdict is VerdictValue.FAIL or blocking:
         reasons = [own.reason.removesuffix(".")] if own.verdict is VerdictValue.FAIL else []
         if blocking:
-            reasons.append(f"Not met: {_names(blocking)} "
-                           f"{'is' if len(blocking) == 1 else 'are'} FAIL and "
-                           f"{'is' if len(blocking) == 1 else 'are'} part of this requirement "
-                           "in the mapping")
+            reasons.append("Not met: the mapped baseline requirement"
+                           f"{'' if len(blocking) == 1 else 's'} {_labelled(blocking)} "
+                           f"{'is' if len(blocking) == 1 else 'are'} FAIL")
         evidence = (own.evidence if own.verdict is VerdictValue.FAIL else []) + _carried(blocking)
         return Verdict(verdict=VerdictValue.FAIL, reason="; ".join(reasons) + ".",
                        evidence=evidence)
