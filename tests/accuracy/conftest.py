@@ -1,30 +1,12 @@
-"""Real corpus images unpacked with the reference tool (squashfs-tools' unsquashfs) for the
-false-positive class regression tests of issue 10. Nothing from the images is copied into the
-repository: each test reads the files of the unpacked image in place."""
+"""Real corpus images unpacked with the reference tools for the false-positive class
+regression tests of issue 10 (see accuracy_images.py)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-
-from iotbaseline.checks.context import CheckContext
-from iotbaseline.inventory.index import FileIndex
-
-
-def unsquash(image: Path, work: Path) -> Path:
-    """Carve the first SquashFS (magic 'hsqs', little-endian) out of the image and unpack it."""
-    unsquashfs = shutil.which("unsquashfs")
-    assert unsquashfs, "unsquashfs (squashfs-tools, system-packages.txt) is needed"
-    data = image.read_bytes()
-    start = data.index(b"hsqs")
-    (work / "fs.sqfs").write_bytes(data[start:])
-    subprocess.run([unsquashfs, "-n", "-d", str(work / "root"), str(work / "fs.sqfs")],
-                   check=False, capture_output=True)  # device nodes fail as non-root: files stay
-    assert (work / "root" / "etc").is_dir(), f"{image.name}: unsquashfs gave no /etc"
-    return work / "root"
+from accuracy_images import unsquash
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +24,3 @@ def wrt54g_root(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def openwrt_root(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return unsquash(corpus / "openwrt-aa-tl-mr3020-librarybox" /
                     "openwrt-ar71xx-generic-tl-mr3020-v1-squashfs-factory.bin", tmp_path_factory.mktemp("owrt"))
-
-
-def context(root: Path) -> CheckContext:
-    return CheckContext(FileIndex.from_directory(root, jobs=1))

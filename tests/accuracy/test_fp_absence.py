@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import context
+from accuracy_images import context
 
 from iotbaseline.analysis.vendor_programs import vendor_facts
 from iotbaseline.checks.privacy import factory_reset

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import context
+from accuracy_images import context
 
 from iotbaseline.checks.crypto.transport import binary_use, text_use
 from iotbaseline.checks.runner import run_one

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import context
+from accuracy_images import context
 
 from iotbaseline.analysis.reachability import Use, reachability
 from iotbaseline.checks.runner import run_one
@@ -37,7 +37,7 @@ def escam_root(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "etc" / "init.d").mkdir(parents=True)
     (root / "etc" / "inittab").write_text("::sysinit:/etc/init.d/rcS\n")
     (root / "etc" / "init.d" / "rcS").write_text("#!/bin/sh\n/mnt/mtd/ipc/conf/run &\n")
-    (root / "etc" / "hostapd.sample.conf").write_text("interface=wlan0\nwpa=2\nwpa_passphrase=SampleKey123\n")
+    (root / "etc" / "hostapd.sample.conf").write_text("interface=wlan0\nwpa=2\nwpa_passphrase=Kx9pQ2mZ77wq\n")
     return root
 
 
@@ -59,5 +59,5 @@ def test_unused_sample_is_at_most_low_severity(escam_root: Path) -> None:
 
 def test_no_boot_model_means_unknown(tmp_path: Path) -> None:
     (tmp_path / "etc").mkdir()
-    (tmp_path / "etc" / "hostapd.conf").write_text("wpa_passphrase=SampleKey123\n")
+    (tmp_path / "etc" / "hostapd.conf").write_text("wpa_passphrase=Kx9pQ2mZ77wq\n")
     assert reachability(context(tmp_path)).use("/etc/hostapd.conf") is Use.UNKNOWN
