@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from iotbaseline.cli import main
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None,
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),
                                 reason="Debian ffmpeg not installed (system-packages.txt)")
 KEY = bytes(range(16)).hex()
 
