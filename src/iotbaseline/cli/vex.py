@@ -21,7 +21,7 @@ def command() -> None:
 @command.command(name="write")
 @click.argument("assessment", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="VEX file to write.")
-@click.option("--format", "fmt", type=click.Choice(["openvex", "cyclonedx"]), default="openvex", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["openvex", "cyclonedx"]), default="openvex", show_default=True, help="OpenVEX 0.2.0 or CycloneDX 1.6 VEX.")
 @click.option("--author", default="", help="Who makes the statements (OpenVEX author).")
 def write(assessment: Path, output: Path, fmt: str, author: str) -> None:
     """A template from ASSESSMENT (assessment.json of a scan): every affected CVE of every
