@@ -178,3 +178,15 @@ def test_real_image_versions_one_per_component(corpus: Path, tmp_path: Path, pro
     comps = identify_components(index, extra_blobs=[source])
     for name, version in expected.items():
         assert [c.version for c in named(comps, name)] == [version], (name, [(c.name, c.version) for c in comps])
+
+
+def test_tutk_iotc_library_by_exports(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    root = tmp_path / "root"
+    (root / "lib").mkdir(parents=True)
+    _compile(build, "int IOTC_Initialize2(int p){return p;}\nint IOTC_Listen(int a){return a;}\n"
+             "int avServStart(int a){return a;}\n", root / "lib/libIOTCAPIs.so", "-shared", "-fPIC")
+    [tutk] = named(identify_components(FileIndex.from_directory(root)), "tutk-iotc")
+    assert tutk.version is None and tutk.evidence[0].path == "/lib/libIOTCAPIs.so"
+    assert tutk.cpe == "cpe:2.3:a:throughtek:kalay_p2p_software_development_kit:*:*:*:*:*:*:*:*"
