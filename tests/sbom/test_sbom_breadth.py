@@ -190,3 +190,14 @@ def test_tutk_iotc_library_by_exports(tmp_path: Path) -> None:
     [tutk] = named(identify_components(FileIndex.from_directory(root)), "tutk-iotc")
     assert tutk.version is None and tutk.evidence[0].path == "/lib/libIOTCAPIs.so"
     assert tutk.cpe == "cpe:2.3:a:throughtek:kalay_p2p_software_development_kit:*:*:*:*:*:*:*:*"
+
+
+@pytest.mark.corpus
+def test_u_boot_version_inside_a_compressed_firmware_uimage(corpus: Path) -> None:
+    # vectors-fact-extractor GROUND_TRUTH: uboot.image_with_header is a legacy uImage, type
+    # Firmware, LZMA, "real U-Boot partition fragment (2014)"; its LZMA payload (decompressed by
+    # hand with Python's lzma, FORMAT_ALONE) holds "U-Boot 1.1.4 (Sep 22 2014 - 16:47:01)"
+    blob = corpus / "vectors-fact-extractor" / "uboot.image_with_header"
+    comps = identify_components(FileIndex(Inventory()), extra_blobs=[blob])
+    assert [(c.name, c.version) for c in comps] == [("u-boot", "1.1.4")]
+    assert comps[0].evidence[0].path == "uboot.image_with_header#uImage@0x0"

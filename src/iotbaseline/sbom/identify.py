@@ -32,7 +32,7 @@ from iotbaseline.sbom.conflicts import resolve_versions
 from iotbaseline.sbom.draft import Draft as _Draft
 from iotbaseline.sbom.naming import component_ref, make_cpe, make_purl
 from iotbaseline.sbom.packages import OsRelease, PackageRecord, read_os_release, read_packages
-from iotbaseline.sbom.signatures import Signature, SignatureSet, load_signatures
+from iotbaseline.sbom.signatures import Signature, SignatureSet, load_signatures, match_signature
 from iotbaseline.sbom.versions import normalise_hostap, upstream_from_package
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -112,6 +112,7 @@ def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -
     blob_hints = _blob_kernel_hints(sigs, blobs)
     for root in index.roots:
         _identify_root(index, root.label, sigs, col, build_tools, blob_hints)
+    _boot_loaders_in_blobs(col, sigs, blobs)
     if not index.roots and blob_hints:
         # no root file system (a bare kernel partition, an RTOS-less dump): the banner in a
         # carved blob still names the kernel
@@ -311,6 +312,35 @@ def _image_hints(kernel_sig: Signature, data: bytes, path: str, root: str | None
                 hints.extend(found)
                 break
     return hints
+
+
+_BOOT_LOADERS = ("u-boot",)
+
+
+def _boot_loaders_in_blobs(col: _Collector, sigs: SignatureSet, blobs: list[Path]) -> None:
+    """U-Boot in a carved partition or the image: its version banner, in the raw bytes or in
+    a compressed uImage payload (a boot loader is not in any root file system)."""
+    for blob in blobs:
+        try:
+            with blob.open("rb") as fh:
+                data = fh.read(min(MAX_KERNEL_IMAGE_BYTES, blob.stat().st_size))
+        except OSError:
+            continue
+        for name in _BOOT_LOADERS:
+            sig = sigs.by_name[name]
+            hits = match_signature(sig, data) if any(a in data for a in sig.anchors) else []
+            label = blob.name
+            # only a uImage of type "firmware" (5) is decompressed here: kernels do not carry U-Boot
+            if not hits and data[:4] == b"\x27\x05\x19\x56" and len(data) > 30 and data[30] == 5:
+                for where, payload in kernel_payloads(data):
+                    hits = match_signature(sig, payload)
+                    if hits:
+                        label = f"{blob.name}#{where}"
+                        break
+            for hit in hits:
+                col.add_signature_version(sig, hit.version, ComponentEvidence(
+                    path=label, root=None, method=f"signature:{name}", match=hit.matched[:200]),
+                    "signature")
 
 
 def _blob_kernel_hints(sigs: SignatureSet, blobs: list[Path]) -> list[KernelHint]:
