@@ -299,6 +299,26 @@ def test_whole_file_ciphertext_is_opaque_protected(tmp_path: Path) -> None:
         ("opaque", "PROTECTED", "entropy")]
 
 
+def test_stream_without_pictures_is_an_error(media: Path, tmp_path: Path) -> None:
+    sets = [u.data for u in split_annexb((media / "clear.h264").read_bytes())
+            if u.data[0] & 0x1F in (7, 8)]
+    assert len(sets) == 8  # x264 repeats SPS + PPS before each of the 4 IDR pictures (-g 25, 4 s)
+    params = b"".join(b"\x00\x00\x00\x01" + s for s in sets)
+    path = tmp_path / "params-only.h264"
+    path.write_bytes(params)
+    report = analyse_streams([path])
+    assert report.streams == []
+    assert report.errors == [f"{path}: stream params-only.h264#0 has no picture slice among its "
+                             "8 NAL units (nothing to judge)"]
+
+
+def test_protected_mp4_container(media: Path, tmp_path: Path) -> None:
+    _ffmpeg("-i", str(media / "prot.h264"), "-c", "copy", str(tmp_path / "prot.mp4"))
+    assert _verdicts(tmp_path / "prot.mp4") == {"prot.mp4": ("PROTECTED-BY-PATTERN", "structure")}
+    assert _verdicts(tmp_path / "prot.mp4", key=KEY) == {
+        "prot.mp4": ("PROTECTED-BY-PATTERN", "decrypted")}
+
+
 def test_unreadable_inputs_give_one_line_errors(tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("not a stream at all\n" * 50)

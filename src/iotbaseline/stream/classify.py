@@ -28,7 +28,7 @@ from iotbaseline.stream.nal import (
     nal_type,
 )
 from iotbaseline.stream.pattern import PatternCipher
-from iotbaseline.stream.tracks import MediaTrack, OpaqueFlow, Track
+from iotbaseline.stream.tracks import MediaTrack, OpaqueFlow, StreamInputError, Track
 
 PLAUSIBLE = 0.8  # share of units whose clear part looks real
 ENTROPY_SAMPLE = 1 << 16
@@ -79,6 +79,9 @@ def header_plausibility(codec: str, nals: list[bytes]) -> tuple[int, int]:
 def classify_video(track: MediaTrack, cipher: PatternCipher | None) -> StreamAnalysis:
     nals = [u.data for u in track.units if u.data]
     vcl, good = header_plausibility(track.codec, nals)
+    if vcl == 0:
+        raise StreamInputError(f"{track.source}: stream {track.id} has no picture slice among "
+                               f"its {len(nals)} NAL units (nothing to judge)")
     decoded = decode_video(track.codec, nals)
     facts: dict[str, object] = {
         "vcl_units": vcl, "plausible_slice_headers": good,
@@ -87,9 +90,6 @@ def classify_video(track: MediaTrack, cipher: PatternCipher | None) -> StreamAna
     }
     if decoded.first_error:
         facts["first_decoder_error"] = decoded.first_error
-    if vcl == 0:
-        return _result(track, StreamVerdict.PROTECTED, "structure",
-                       "no picture slice could be found among the NAL units", facts)
     if decoded.clean:
         damaged = f" ({decoded.failed} damaged)" if decoded.failed else ""
         return _result(track, StreamVerdict.CLEAR, "decoded",

@@ -105,7 +105,10 @@ def analyse_streams(paths: list[Path], key: bytes | None = None,
                               "sha256": hashlib.sha256(data).hexdigest()})
         del data
         for track in tracks:
-            report.streams.append(classify(track, cipher))
+            try:
+                report.streams.append(classify(track, cipher))
+            except StreamInputError as exc:
+                report.errors.append(str(exc))
     report.observations = [_observation(r) for r in report.streams]
     clear = [r for r in report.streams if r.verdict == StreamVerdict.CLEAR]
     report.findings = [_finding(n, r) for n, r in enumerate(clear, start=1)]
