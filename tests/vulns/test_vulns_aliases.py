@@ -77,6 +77,8 @@ def test_product_name_alone_only_when_one_vendor(db: VulnDatabase) -> None:
     # recognised in a binary without a known vendor: NVD has one vendor for "zebra" (gnu)
     ids, notes = found(comp("zebra", "0.93a"), db)
     assert ids == {"CVE-2003-0795"}
+    [zebra_cve] = match_components([comp("zebra", "0.93a")], db)[0].vulnerabilities
+    assert "vendor unknown, matched by the product name" in zebra_cve.match
     assert any(n.startswith("matched by product name only") and "gnu:zebra" in n for n in notes)
     # "wget" is used by two NVD vendors (gnu:wget, wget:wget): no match, and the note says why
     ids, notes = found(comp("wget", "1.8"), db)

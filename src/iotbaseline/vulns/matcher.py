@@ -242,8 +242,11 @@ def match_components(components: list[Component], db: VulnDatabase,
         known = {v.id for v in vulns}
         vulns += _osv_matches(db, pages, component, subject, known)
         kev = _kev_ids(db, [v.id for v in vulns])
+        by_product_only = bool(identity_note and identity_note.startswith("matched by product"))
         for v in vulns:
             v.kev = v.id in kev
+            if by_product_only:  # the evidence of each CVE says how weak the identity is
+                v.match += "; vendor unknown, matched by the product name NVD uses for one vendor only"
         if not subject.pairs:
             notes.append("no CPE or known alias: matched by OSV package name only")
         vulns.sort(key=_worst_first)
