@@ -594,6 +594,10 @@ class _RootReader:
                   frame: _Frame) -> None:
         conditions: list[str | None] = []
         case_stack: list[tuple[list[str] | None, bool]] = []  # (known value, branch active)
+        # per open `if`: (state of the current branch: True/False known, None unknown;
+        # an earlier branch known taken). A branch known False is dead code (issue 10, class 4:
+        # the else of `[ -f /usr/sbin/login ]` when that file is in the image never runs).
+        branches: list[tuple[bool | None, bool]] = []
         for i in indexes:
             number, text = lines[i]
             words = _tokens(text)
@@ -625,13 +629,32 @@ class _RootReader:
                 head = words[0]
             if case_stack and not case_stack[-1][1]:
                 continue
+            one_line = head in ("if", "elif") and "fi" in words
             if head == "if":
                 conditions.append(_condition_text(text))
+                if not one_line:
+                    value = self._eval_condition(words[1:], frame)
+                    branches.append((value, value is True))
             elif head == "elif" and conditions:
                 conditions[-1] = _condition_text(text)
+                if branches:
+                    state, taken = branches[-1]
+                    value = False if taken else self._eval_condition(words[1:], frame)
+                    branches[-1] = (value, taken or value is True)
             elif head == "else" and conditions:
                 last = conditions[-1]
                 conditions[-1] = f"not ({last})" if last else None
+                if branches:
+                    state, taken = branches[-1]
+                    branches[-1] = (False if taken else (True if state is False else None), taken)
+            if any(state is False for state, _ in branches) and head not in ("if", "elif", "else"):
+                if head == "fi" or words.count("fi"):
+                    for _ in range(words.count("fi")):
+                        if conditions:
+                            conditions.pop()
+                        if branches:
+                            branches.pop()
+                continue  # a dead branch: nothing here runs
             cond = " and ".join(c for c in conditions if c) or None
             if head == "for" and len(words) >= 3 and words[2] == "in":
                 values: list[str] = []
@@ -642,12 +665,41 @@ class _RootReader:
                 frame.vars[words[1]] = values[:MAX_EXPANSIONS]
             elif head not in ("if", "elif"):
                 self._run_words(words, path, number, frame, cond)
+                substituted = _SUBST_ASSIGN.match(text)
+                if substituted:  # X=`cmd` / X=$(cmd): a run-time value, unknown statically
+                    frame.vars[substituted.group(1)] = [f"$({substituted.group(1)})"]
             else:
                 # the condition's own commands run too (functions it calls may start things)
                 self._run_words(words, path, number, frame, None)
             for _ in range(words.count("fi")):
                 if conditions:
                     conditions.pop()
+                if branches and not one_line:
+                    branches.pop()
+
+    def _eval_condition(self, words: list[str], frame: _Frame) -> bool | None:
+        """Value of an `if` condition made of tests joined by && / ||, when every test is known."""
+        cut = len(words)
+        for i, w in enumerate(words):
+            if w in (";", "then"):
+                cut = i
+                break
+        parts: list[list[str]] = [[]]
+        ops: list[str] = []
+        for w in words[:cut]:
+            if w in ("&&", "||"):
+                ops.append(w)
+                parts.append([])
+            else:
+                parts[-1].append(w)
+        values = [self._eval_test(p, frame) for p in parts]
+        if not ops:
+            return values[0]
+        if all(op == "&&" for op in ops):
+            return False if False in values else (True if all(v is True for v in values) else None)
+        if all(op == "||" for op in ops):
+            return True if True in values else (False if all(v is False for v in values) else None)
+        return None
 
     def _run_words(self, words: list[str], path: str, line: int, frame: _Frame,
                    cond: str | None) -> None:
@@ -1029,6 +1081,9 @@ class _RootReader:
 # ------------------------------------------------------------------------------------------
 # shell word handling
 # ------------------------------------------------------------------------------------------
+
+
+_SUBST_ASSIGN = re.compile(r"^\s*(?:local\s+|export\s+|readonly\s+)?([A-Za-z_]\w*)=[\"']?(?:`|\$\()")
 
 
 def _via_for(path: str, current: str) -> str:

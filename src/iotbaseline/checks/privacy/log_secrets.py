@@ -18,8 +18,24 @@ LOG_LINE = re.compile(rf"(?im)^[ \t]*(echo|printf|logger)\b([^\n]*?){_SECRET_VAR
 # Where echo/printf output counts as logged: nowhere else than the console or a log.
 _LOG_TARGET = re.compile(r">>?\s*(/dev/(?:console|kmsg|tty\w*)|\S*/log/\S*|\S+\.log)\b")
 _ANY_REDIRECT = re.compile(r"(?:^|[^0-9&<])>>?\s*\S")
-# Scripts whose stdout is not a console: CGI handlers answer the HTTP client.
-_CGI = re.compile(r"(?i)(?:/cgi-bin/|/www/|\.cgi$)")
+# Scripts whose stdout is not a console: CGI handlers answer the HTTP client; PHP and other
+# templates render into the file or page they generate (issue 10, class 4).
+_CGI = re.compile(r"(?i)(?:/cgi-bin/|/www/|/htdocs/|\.cgi$|\.(?:php|tpl|template|tmpl)$)")
+_FUNCTION = re.compile(r"^[ \t]*(?:function[ \t]+)?([A-Za-z_]\w*)[ \t]*\(\)[ \t]*\{?[ \t]*$", re.MULTILINE)
+
+
+def _captured_function(text: str, offset: int) -> str | None:
+    """The shell function holding ``offset`` when its output is captured (``$(f …)``, a
+    backquote, a pipe or a redirection), i.e. it builds a value or renders a file, not a console
+    line; None otherwise."""
+    name = None
+    for m in _FUNCTION.finditer(text, 0, offset):
+        name = m.group(1)
+    if name is None:
+        return None
+    captured = re.compile(rf"\$\(\s*{name}\b|`\s*{name}\b|^[ \t]*{name}\b[^\n]*(?:\||>)",
+                          re.MULTILINE)
+    return name if captured.search(text) else None
 
 
 def _logged(command: str, rest: str) -> str | None:
@@ -65,7 +81,7 @@ def find_secrets_in_logs(ctx: CheckContext) -> CheckReport:
             continue
         command, before, variable, after = m.match.group(1, 2, 3, 4)
         where = _logged(command, before + after)
-        if where is None:
+        if where is None or _captured_function(m.file.text, m.match.start()):
             continue
         report.hits.append(Hit(
             message=f"{m.file.path}:{m.line} prints ${variable} to {where}.",
