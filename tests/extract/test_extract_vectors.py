@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,7 @@ def test_netgear_text_header_uimage(corpus: Path, tmp_path: Path) -> None:
                                  "escam-g02-goke/conf.bin", "holystone-hs720-drone/rootfs.bin"])
 def test_jffs2_matches_jefferson(corpus: Path, tmp_path: Path, rel: str) -> None:
     image = corpus / rel
-    reference = tool_tree([str(Path(os.sys.executable).parent / "jefferson"), "-d",
+    reference = tool_tree([str(Path(sys.executable).parent / "jefferson"), "-d",
                            str(tmp_path / "ref"), str(image)], tmp_path / "ref")
     result, work = _extract(image, tmp_path)
     _no_tracebacks(result)
@@ -212,7 +213,7 @@ def test_jffs2_matches_jefferson(corpus: Path, tmp_path: Path, rel: str) -> None
 
 def test_ubi(corpus: Path, tmp_path: Path) -> None:
     ubifs = corpus / VECTORS / "test.ubifs"
-    reference = tool_tree([str(Path(os.sys.executable).parent / "ubireader_extract_files"),
+    reference = tool_tree([str(Path(sys.executable).parent / "ubireader_extract_files"),
                            "-o", str(tmp_path / "ref"), str(ubifs)], tmp_path / "ref")
     assert reference == THREE
     for name in ("test.ubifs", "ubi.img"):
@@ -233,7 +234,7 @@ def test_yaffs2(corpus: Path, tmp_path: Path, name: str) -> None:
 
 
 def test_yaffs2_binwalk(corpus: Path, tmp_path: Path) -> None:
-    result, work = _extract(corpus / "vectors-binwalk" / "yaffs2.bin", tmp_path)
+    _result, work = _extract(corpus / "vectors-binwalk" / "yaffs2.bin", tmp_path)
     names = listing(whole_file_dir(work, "yaffs2.bin"))
     # GROUND_TRUTH.md: the YAFFS2 tool sources (mkyaffs2image.c, yaffs_guts.h, yaffs_ecc.h, …)
     assert {"mkyaffs2image.c", "yaffs_guts.h", "yaffs_ecc.h"} <= names
@@ -245,7 +246,7 @@ def test_cramfs_matches_fsck(corpus: Path, tmp_path: Path, rel: str) -> None:
     image = corpus / rel
     reference = tool_tree(["fsck.cramfs", f"--extract={tmp_path / 'ref'}", str(image)],
                           tmp_path / "ref")
-    result, work = _extract(image, tmp_path)
+    _result, work = _extract(image, tmp_path)
     assert listing(only_dir(work, "cramfs")) == reference
 
 
@@ -269,7 +270,7 @@ def test_android_sparse_ext3(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_binwalk_romfs(corpus: Path, tmp_path: Path) -> None:
-    result, work = _extract(corpus / "vectors-binwalk" / "romfs.bin", tmp_path)
+    _result, work = _extract(corpus / "vectors-binwalk" / "romfs.bin", tmp_path)
     tree = whole_file_dir(work, "romfs.bin")
     text = (tree / "lsb-release").read_bytes()
     assert len(text) == 104 and b"Ubuntu 22.04.5 LTS" in text  # GROUND_TRUTH.md
@@ -307,8 +308,8 @@ def test_linksys_rntp(corpus: Path, tmp_path: Path) -> None:
     seven = subprocess.run(["7z", "l", "-slt", str(tree / "EWS_FILE")], capture_output=True,
                            text=True, check=True).stdout
     blocks = seven.split("\n\n")
-    listed = {re.search(r"^Path = (.*)$", b, re.M)[1] for b in blocks  # type: ignore[index]
-              if re.search(r"^Attributes = [^D\n]*$", b, re.M) and "\nSize = " in b}
+    listed = {re.search(r"^Path = (.*)$", b, re.MULTILINE)[1] for b in blocks  # type: ignore[index]
+              if re.search(r"^Attributes = [^D\n]*$", b, re.MULTILINE) and "\nSize = " in b}
     assert len(listed) == 309
     assert listed <= listing(tree / "EWS_FILE_extract")
 
@@ -357,7 +358,7 @@ def test_uboot_env_is_not_a_filesystem(corpus: Path, tmp_path: Path) -> None:
                                  "vectors-fact-extractor/DLM-First_1MB.DLM",
                                  "vectors-fact-extractor/dji.img"])
 def test_fragments_without_filesystem(corpus: Path, tmp_path: Path, rel: str) -> None:
-    result, work = _extract(corpus / rel, tmp_path)
+    result, _work = _extract(corpus / rel, tmp_path)
     _no_tracebacks(result)
     assert json.loads(result.model_dump_json())["input"].endswith(Path(rel).name)
     size = (corpus / rel).stat().st_size

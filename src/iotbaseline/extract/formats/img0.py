@@ -29,7 +29,7 @@ def _lzma_header_ok(head: bytes) -> bool:
         return False
     (dictionary,) = struct.unpack_from("<I", head, 1)
     (length,) = struct.unpack_from("<Q", head, 5)
-    return (dictionary & (dictionary - 1) == 0 and 1 << 12 <= dictionary <= 1 << 28
+    return bool(dictionary & (dictionary - 1) == 0 and 1 << 12 <= dictionary <= 1 << 28
             and (length == (1 << 64) - 1 or length < 1 << 30))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from unblob.file_utils import Endian, File, FileSystem, InvalidInputFormat, read_until_past
 from unblob.handlers.filesystem import yaffs as unblob_yaffs
-from unblob.models import Extractor, ExtractResult, ValidChunk
+from unblob.models import ExtractResult, ValidChunk
 from unblob.report import ExtractionProblem
 
 PAGE_SIZES = (2048, 512, 4096, 1024, 8192, 16384)
@@ -63,13 +63,13 @@ def find_geometry(file: File) -> unblob_yaffs.YAFFSConfig:
 
 
 class _NoNodes(FileSystem):
-    def mknod(self, path: Path, mode: int = 0o600, device: int = 0) -> None:  # noqa: ARG002
+    def mknod(self, path: Path, mode: int = 0o600, device: int = 0) -> None:
         self.record_problem(ExtractionProblem(
             path=str(path), problem="device node recorded, not created",
             resolution="skipped"))
 
 
-class YaffsAnyGeometryExtractor(Extractor):
+class YaffsAnyGeometryExtractor(unblob_yaffs.YAFFSExtractor):
     def extract(self, inpath: Path, outdir: Path) -> ExtractResult | None:
         with File.from_path(inpath) as file:
             config = find_geometry(file)
