@@ -71,3 +71,19 @@ def test_bad_stream_json_is_a_usage_error(tmp_path: Path) -> None:
                                        str(bad), "-o", str(tmp_path / "a")])
     assert result.exit_code == 2
     assert "not a readable stream.json" in result.output
+
+
+def test_scan_takes_stream_results(tmp_path: Path) -> None:
+    stream_json = _stream_json(tmp_path, protect=False)
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    out = tmp_path / "scan"
+    result = CliRunner().invoke(main, ["scan", str(tree), "--no-db", "--format", "json",
+                                       "--stream-results", str(stream_json), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assessment = json.loads((out / "assessment.json").read_text())
+    assert [f["id"] for f in assessment["findings"] if f["check"] == "IOTB-STREAM-001"] == [
+        "IOTB-STREAM-001#1"]
+    assert assessment["run"]["options"]["stream_results"] == str(stream_json)
+    assert assessment["verdicts"]["etsi-en-303-645"]["5.8-2"]["verdict"] == "FAIL"
