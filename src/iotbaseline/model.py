@@ -166,6 +166,33 @@ class ExtractionError(Model):
     message: str
 
 
+class PartitionInfo(Model):
+    """One input of a device scanned from several partition dumps: what it holds and where
+    the device mounts it (see ``iotbaseline.analysis.partitions``)."""
+
+    input: str  # file name as given
+    sha256: str | None = None
+    size: int | None = None
+    format: str = ""  # "squashfs", "jffs2", "U-Boot environment", "kernel (xz)", "unknown"
+    mount_point: str | None = None  # "/mnt/mtd/ipc/conf"; None: not mounted (kernel, boot env…)
+    decided_by: str = ""  # how the mount point was decided (the line of the image, --mount…)
+    entries: int = 0  # files, directories and links of its tree
+    root: str | None = None  # inventory root label holding its files
+    provenance: list[str] = Field(default_factory=list)
+    boot_env: dict[str, str] = Field(default_factory=dict)  # U-Boot environment: boot facts
+
+
+class PlatformInfo(Model):
+    """What runs on the device: Linux, an RTOS (which, which version) or bare metal."""
+
+    kind: Literal["linux", "vxworks", "ecos", "threadx", "freertos", "nucleus", "zephyr",
+                  "ucos", "rtems", "bare-metal", "unknown"]
+    name: str  # "VxWorks 5.5.1", "Linux", "bare-metal AVR (Intel HEX)"
+    version: str | None = None
+    linux_userspace: bool = False  # Linux user space (accounts, init scripts, ELF programs)
+    evidence: list[str] = Field(default_factory=list)  # "file @0x6864: banner text"
+
+
 class ExtractionResult(Model):
     schema_: str = Field(default=EXTRACTION_SCHEMA, alias="schema")
     input: str
@@ -179,6 +206,8 @@ class ExtractionResult(Model):
     errors: list[ExtractionError] = Field(default_factory=list)
     limits_hit: list[str] = Field(default_factory=list)
     seconds: float | None = None
+    partitions: list[PartitionInfo] = Field(default_factory=list)  # several inputs, one device
+    platform: PlatformInfo | None = None
 
 
 class ElfInfo(Model):

@@ -11,8 +11,7 @@ import datetime as _dt
 import hashlib
 import shutil
 import time
-import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +52,7 @@ class ScanOptions:
     crack_seconds: float = 10.0
     vex: Path | None = None  # OpenVEX / CycloneDX VEX statements of the maker (vulns/vex.py)
     limits: Any = None  # iotbaseline.extract.limits.Limits
+    mounts: tuple[str, ...] = ()  # "PART=/path" for partition inputs (--mount)
 
 
 class InputError(Exception):
@@ -74,6 +74,7 @@ class _Stages:
         self.seconds: dict[str, float] = {}
         self.errors: list[AnalysisError] = []
         self._progress = progress
+        self.part: str | None = None  # the input the stages work on, named in their errors
 
     def run(self, name: str, fn: Callable[[], T], default: T) -> T:
         if self._progress:
@@ -82,8 +83,10 @@ class _Stages:
         try:
             return fn()
         except Exception as exc:  # noqa: BLE001 - a crashing stage is recorded, later stages still run
-            detail = traceback.format_exc(limit=4)
-            self.errors.append(AnalysisError(stage=name, message=f"{type(exc).__name__}: {exc}\n{detail}"))
+            from iotbaseline.errors import record_exception
+
+            # one line in the reports; the traceback goes to the --debug log only
+            self.errors.append(record_exception(name, exc, part=self.part).as_analysis_error())
             return default
         finally:
             self.seconds[name] = round(time.perf_counter() - started, 4)
@@ -211,16 +214,18 @@ def _load_profile(path: Path | None) -> Any:
         raise InputError(str(exc)) from exc
 
 
-def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None] | None = None) -> ScanResult:
-    """Run every stage on ``source`` and write the reports into ``options.out_dir``."""
-    if not source.exists():
-        raise InputError(f"{source}: no such file or directory")
-    if source.is_file():
-        try:
-            with source.open("rb") as fh:
-                fh.read(1)
-        except OSError as exc:
-            raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
+def run_scan(source: Path | Sequence[Path], options: ScanOptions,
+             progress: Callable[[str], None] | None = None) -> ScanResult:
+    """Run every stage on ``source`` and write the reports into ``options.out_dir``. Several
+    paths, or a directory of partition dumps, are analysed as the partitions of one device."""
+    sources = [source] if isinstance(source, Path) else [Path(s) for s in source]
+    if not sources:
+        raise InputError("no input given")
+    for path in sources:
+        _check_readable(path)
+    parts = _partition_inputs(sources)
+    source = sources[0]
+    _check_mounts(options.mounts, parts)
     profile = _load_profile(options.profile)
     probe = _load_probe(options.probe_results)
     probe = _with_stream_results(probe, options.stream_results)
@@ -235,10 +240,11 @@ def run_scan(source: Path, options: ScanOptions, progress: Callable[[str], None]
     _prepare_out_dir(out)
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     stages = _Stages(progress)
-    target = _target(source)
+    target = _target(source) if parts is None else _device_target(source, parts)
+    stages.part = target.name
     branch = _ComponentsBranch(options)
     try:
-        return _run_stages(source, options, profile, probe, started, stages, target, branch)
+        return _run_stages(source, options, profile, probe, started, stages, target, branch, parts)
     finally:
         branch.close()
 
@@ -252,6 +258,7 @@ def _run_stages(
     stages: _Stages,
     target: Target,
     branch: _ComponentsBranch,
+    parts: list[Path] | None = None,
 ) -> ScanResult:
     out = options.out_dir
 
@@ -259,7 +266,7 @@ def _run_stages(
 
     extraction: ExtractionResult = stages.run(
         "extract",
-        lambda: extract_image(source, out / "extracted", options.limits),
+        lambda: _extract(source, parts, options, out / "extracted"),
         ExtractionResult(input=str(source), work_dir=str(out / "extracted")),
     )
 
@@ -269,6 +276,14 @@ def _run_stages(
     inventory: Inventory = stages.run(
         "inventory", lambda: build_inventory(list(extraction.roots), jobs=options.jobs), Inventory()
     )
+    from iotbaseline.analysis.partitions import attribute_files
+    from iotbaseline.analysis.platform import detect_platform, rtos_images
+
+    attribute_files(inventory, extraction)
+    extraction.platform = stages.run(
+        "platform", lambda: detect_platform(extraction, inventory, parts or [source]), None)
+    # an RTOS kernel is a flat binary: the string checks search it
+    extraction.flat_images += rtos_images(extraction)
     index = FileIndex(inventory, flat_images=list(extraction.flat_images))
 
     from iotbaseline.checks.context import CheckContext, CheckOptions
@@ -276,11 +291,12 @@ def _run_stages(
 
     ctx = CheckContext(
         index=index,
+        platform=extraction.platform,
         options=CheckOptions(show_secrets=options.show_secrets, crack_seconds=options.crack_seconds, jobs=options.jobs),
     )
     # The checks and the components branch (SBOM → CVEs → CycloneDX) read only the index, so
     # the components branch runs in a forked process while the checks run here.
-    branch.start(index, _carved_blobs(source, extraction), target, options)
+    branch.start(index, _carved_blobs(source, extraction, parts), target, options)
     no_checks: tuple[list[CheckOutcome], list[Finding], dict[str, Any]] = ([], [], {})
     outcomes, findings, inferred = stages.run("checks", lambda: run_checks(ctx), no_checks)
     outcomes = list(outcomes)
@@ -337,13 +353,74 @@ def _run_stages(
     problem = None
     if not extraction.roots and not extraction.flat_images and not source.is_dir():
         reasons = "; ".join(e.message for e in extraction.errors[:2]) or "no filesystem or known format found"
-        problem = f"{source.name}: nothing could be extracted ({reasons})"
+        problem = f"{target.name}: nothing could be extracted ({reasons})"
     return ScanResult(assessment=assessment, written=written, input_problem=problem, db_available=db_info is not None)
 
 
-def _carved_blobs(source: Path, extraction: ExtractionResult) -> list[Path]:
+def _check_readable(source: Path) -> None:
+    if not source.exists():
+        raise InputError(f"{source}: no such file or directory")
+    if source.is_file():
+        try:
+            with source.open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
+
+
+def _partition_inputs(sources: list[Path]) -> list[Path] | None:
+    """The partition dumps of one device (several files, or a directory of dumps), else None."""
+    from iotbaseline.analysis.partitions import partition_inputs
+
+    if len(sources) == 1:
+        return partition_inputs(sources[0]) if sources[0].is_dir() else None
+    for path in sources:
+        if not path.is_file():
+            raise InputError(f"{path}: several inputs must all be partition dump files")
+    return sources
+
+
+def _check_mounts(mounts: tuple[str, ...], parts: list[Path] | None) -> None:
+    from iotbaseline.analysis.partitions import PartitionError, parse_mount_options
+
+    if mounts and parts is None:
+        raise InputError("--mount applies to several partition inputs (or a directory of dumps)")
+    try:
+        parse_mount_options(mounts, [p.name for p in parts or []])
+    except PartitionError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def _device_target(source: Path, parts: list[Path]) -> Target:
+    name = source.name if source.is_dir() else " + ".join(p.name for p in parts)
+    return Target(name=name, kind="partitions", path=str(source),
+                  size=sum(p.stat().st_size for p in parts))
+
+
+def _extract(source: Path, parts: list[Path] | None, options: ScanOptions, work: Path) -> ExtractionResult:
+    """One image (an app partition without /etc is analysed, not refused), or the partitions
+    of one device merged into one tree."""
+    from iotbaseline.analysis.partitions import PartitionError, adopt_partitions, extract_device
+    from iotbaseline.extract import extract_image
+
+    if parts is None:
+        result = extract_image(source, work, options.limits)
+        adopt_partitions(result)
+        return result
+    try:
+        return extract_device(parts, work, options.limits, options.mounts,
+                              label=source.name if source.is_dir() else None)
+    except PartitionError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def _carved_blobs(source: Path, extraction: ExtractionResult, parts: list[Path] | None = None) -> list[Path]:
     """Files outside the roots that the SBOM searches for a kernel banner: the blobs the
     extractor carved and decompressed (a kernel), else the image itself."""
+    if parts is not None:
+        from iotbaseline.analysis.platform import decompressed_blobs
+
+        return decompressed_blobs(extraction) or list(parts)
     work = Path(extraction.work_dir)
     carved = [
         work / c.extracted_to

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iotbaseline.inventory.index import FileIndex
+from iotbaseline.model import PlatformInfo
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class CheckOptions:
 class CheckContext:
     index: FileIndex
     options: CheckOptions = field(default_factory=CheckOptions)
+    # what the device runs (analysis/platform.py); a non-Linux platform makes the checks that
+    # need a Linux user space NOT_APPLICABLE (see runner._applies)
+    platform: PlatformInfo | None = None
     # Shared derived facts, computed once on first use (see checks/facts.py when present).
     cache: dict[str, Any] = field(default_factory=dict)
 

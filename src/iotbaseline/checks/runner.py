@@ -8,13 +8,13 @@ raises becomes an ``error`` outcome (reported, not swallowed); the other checks 
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Iterable
 from typing import Any
 
 from iotbaseline.checks.base import Check, CheckReport, CheckSpec, Hit
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.registry import all_checks
+from iotbaseline.errors import record_exception
 from iotbaseline.model import (
     CheckOutcome,
     Evidence,
@@ -27,6 +27,11 @@ from iotbaseline.model import (
 def _applies(check: Check, ctx: CheckContext) -> str | None:
     """Return why the check does not apply to this target, or None."""
     has_root = bool(ctx.index.roots)
+    platform = ctx.platform
+    if check.spec.applies_to == "rootfs" and platform is not None and not platform.linux_userspace:
+        from iotbaseline.analysis.platform import not_linux_reason
+
+        return not_linux_reason(platform)
     if check.spec.applies_to == "rootfs" and not has_root:
         return "no root filesystem in this image (flat or microcontroller firmware)"
     if check.spec.applies_to == "flat" and not ctx.index.flat_images:
@@ -108,7 +113,8 @@ def run_one(check: Check, ctx: CheckContext) -> tuple[CheckOutcome, list[Finding
                 status=OutcomeStatus.ERROR,
                 provisions=list(spec.provisions),
                 summary="the check failed to run",
-                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
+                # one line; the traceback goes to the --debug log only
+                error=record_exception(f"checks:{spec.id}", exc).cause,
                 seconds=time.perf_counter() - started,
             ),
             [],

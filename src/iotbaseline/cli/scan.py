@@ -24,7 +24,7 @@ from iotbaseline.report.formats import FORMAT_GROUPS
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["fail", "inconclusive"]
 
 
-def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
+def run_and_report(source: Path | list[Path], options: object, fail_on: str | None) -> int:
     """Run the scan with progress, print the summary, return the exit code."""
     from iotbaseline.pipeline import InputError, run_scan
 
@@ -53,7 +53,8 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 
 @click.command(name="scan")
 @with_store_options
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--mount", "mounts", multiple=True, metavar="PART=/path", help="Where the device mounts a partition input (repeatable), e.g. conf.bin=/mnt/conf; default: from the image's fstab, mount lines and bootargs.")
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("iotbaseline-out"), show_default=True, help="Directory for the reports.")
 @click.option("--profile", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Device profile and declarations (YAML).")
 @click.option("--catalog", "catalogs", multiple=True, help="Catalog id to assess (repeatable; default: all).")
@@ -67,11 +68,12 @@ def run_and_report(source: Path, options: object, fail_on: str | None) -> int:
 @click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")
 @click.option("--vex", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="The maker's VEX statements (OpenVEX or CycloneDX): CVEs they clear are shown as suppressed, with the reason, and not counted.")
 @click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Time bound for password cracking.")
-def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
+def command(paths: tuple[Path, ...], mounts: tuple[str, ...], out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
             stream_results: Path | None, db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
             show_secrets: bool, crack_seconds: float, vex: Path | None) -> None:
     """Scan a firmware image, an archive of a root filesystem, or a directory: extract, inventory,
     run the baseline checks, build the SBOM, match CVEs, decide verdicts and write the reports.
+    Several paths (or a directory of partition dumps) are the partitions of one device.
 
     Exit codes: 0 done; 1 done and --fail-on reached; 2 bad usage or unreadable input;
     3 internal error."""
@@ -81,6 +83,6 @@ def command(path: Path, out_dir: Path, profile: Path | None, catalogs: tuple[str
         out_dir=out_dir, profile=profile, catalogs=catalogs, probe_results=probe_results,
         stream_results=stream_results,
         db_path=db_path, use_db=not no_db, formats=formats or ALL_FORMATS, jobs=jobs,
-        show_secrets=show_secrets, crack_seconds=crack_seconds, vex=vex,
+        show_secrets=show_secrets, crack_seconds=crack_seconds, vex=vex, mounts=mounts,
     )
-    sys.exit(run_and_report(path, options, fail_on))
+    sys.exit(run_and_report(paths[0] if len(paths) == 1 else list(paths), options, fail_on))
