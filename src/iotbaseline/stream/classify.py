@@ -16,7 +16,7 @@ from iotbaseline.stream.audio import (
     byte_entropy,
     ciphertext_threshold,
 )
-from iotbaseline.stream.decode import decode_aac, decode_video, guess_aac_config
+from iotbaseline.stream.decode import decode_aac, decode_video, guess_aac_config, sample_nals
 from iotbaseline.stream.model import StreamAnalysis, StreamVerdict
 from iotbaseline.stream.nal import (
     h264_header_plausible,
@@ -98,11 +98,13 @@ def classify_video(track: MediaTrack, cipher: PatternCipher | None) -> StreamAna
                        facts)
     headers_clear = good >= PLAUSIBLE * vcl
     if cipher is not None and track.codec == "h264":
-        plain = [cipher.unprotect_nal(n) for n in nals]
-        proof = decode_video(track.codec, plain)
+        # only the decoded sample needs decrypting: the slice headers are in the clear part
+        plain = [cipher.unprotect_nal(n) for n in sample_nals(track.codec, nals)]
+        proof = decode_video(track.codec, plain, sampled=True)
         pvcl, pgood = header_plausibility(track.codec, plain)
         facts.update({"decrypted_access_units": proof.packets,
                       "decrypted_access_units_with_errors": proof.failed,
+                      "decrypted_sampled_slices": pvcl,
                       "decrypted_plausible_slice_headers": pgood})
         if proof.clean and pgood >= PLAUSIBLE * pvcl:
             return _result(track, StreamVerdict.PROTECTED_BY_PATTERN, "decrypted",

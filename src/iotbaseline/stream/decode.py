@@ -50,8 +50,8 @@ def _windows(starts: list[int], total: int) -> list[int]:
     return sorted(picks)[:WINDOWS]
 
 
-def video_sample(codec: str, nals: list[bytes]) -> bytes:
-    """Annex B bytes of the sample windows, each led by the stream's parameter sets."""
+def sample_nals(codec: str, nals: list[bytes]) -> list[bytes]:
+    """The NAL units of the sample windows, each window led by the stream's parameter sets."""
     params: dict[int, bytes] = {}
     keys: list[int] = []
     for index, nal in enumerate(nals):
@@ -61,10 +61,9 @@ def video_sample(codec: str, nals: list[bytes]) -> bytes:
         elif _is_key(codec, kind):
             if not keys or index - keys[-1] > 1:
                 keys.append(index)
-    lead = b"".join(b"\x00\x00\x00\x01" + p for p in params.values())
-    out = bytearray()
+    out: list[bytes] = []
     for start in _windows(keys, len(nals)):
-        out += lead
+        out.extend(params.values())
         vcl = 0
         for nal in nals[start:]:
             kind = nal_type(codec, nal)  # type: ignore[arg-type]
@@ -72,15 +71,17 @@ def video_sample(codec: str, nals: list[bytes]) -> bytes:
                 vcl += 1
                 if vcl > WINDOW_VCL:
                     break
-            out += b"\x00\x00\x00\x01" + nal
-    return bytes(out)
+            out.append(nal)
+    return out
 
 
-def decode_video(codec: str, nals: list[bytes]) -> DecodeFacts:
+def decode_video(codec: str, nals: list[bytes], sampled: bool = False) -> DecodeFacts:
+    """Decode the sample windows of ``nals`` (or ``nals`` as they are, when ``sampled``)."""
     import av
     import av.logging
 
-    sample = video_sample(codec, nals)
+    chosen = nals if sampled else sample_nals(codec, nals)
+    sample = b"".join(b"\x00\x00\x00\x01" + n for n in chosen)
     ctx: Any = av.CodecContext.create(codec, "r")  # a VideoCodecContext
     packets = failed = key_packets = key_failed = 0
     first_error: str | None = None
