@@ -308,3 +308,24 @@ def test_demo_image_readiness(tmp_path: Path) -> None:
     assert {psti[f"SoC.{x}"]["verdict"] for x in "abcdefg"} == {"INCONCLUSIVE"}
     # the demo profile says the camera takes no payments
     assert {x["verdict"] for x in data["verdicts"]["en-18031-3"].values()} == {"NOT_APPLICABLE"}
+
+
+def test_assess_cli_ends_with_readiness(tmp_path: Path) -> None:
+    """`iotbaseline assess --findings` with a universal-password finding and the demo profile
+    (disclosure policy and support period declared): PSTI is blocked by S1.1 only."""
+    from click.testing import CliRunner
+
+    from iotbaseline.cli import main
+    from iotbaseline.demo import demo_profile_path
+    from iotbaseline.model import FindingsFile
+
+    findings = tmp_path / "findings.json"
+    findings.write_text(FindingsFile(findings=[_shadow_finding()]).model_dump_json(by_alias=True))
+    result = CliRunner().invoke(main, ["assess", "--profile", str(demo_profile_path()),
+                                       "--findings", str(findings), "--catalog", PSTI,
+                                       "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Regulation readiness" in result.output
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("UK PSTI"))
+    assert "NOT READY" in line and "1 of 10 requirements not met" in line
+    assert "uk-psti:S1.1" in result.output and "uk-psti:S1.2" not in result.output

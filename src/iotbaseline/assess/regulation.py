@@ -82,8 +82,8 @@ def _carried(items: list[MappedVerdict]) -> list[Evidence]:
 
 
 def combine(req: Requirement, catalog: Catalog, own: Verdict, mapped: list[MappedVerdict],
-            *, directly_evidenced: bool, open_conditions: tuple[list[str], list[str]] = ([], []),
-            ) -> Verdict:
+            *, directly_evidenced: bool,
+            open_conditions: tuple[list[str], list[str]] | None = None) -> Verdict:
     """The regulation requirement's verdict from its own (direct) verdict and the mapped ones.
 
     ``directly_evidenced``: a firmware or probe check cites the requirement itself, so its own
@@ -102,7 +102,7 @@ def combine(req: Requirement, catalog: Catalog, own: Verdict, mapped: list[Mappe
         return [m for m in items if m.verdict.verdict is VerdictValue.FAIL]
 
     blocking = failed(equivalents) + failed(parts)
-    cond_missing, cond_questions = open_conditions
+    cond_missing, cond_questions = open_conditions or ([], [])
     if blocking and own.verdict is not VerdictValue.FAIL and cond_missing:
         # the baseline failure shows a defect, not that this law's condition holds
         missing = [*cond_missing, f"nothing else: if it applies it is not met, since "
