@@ -57,8 +57,8 @@ def _conflict(drafts: list[Draft]) -> Draft:
         merged.sources |= d.sources
     merged.note("version conflict, not resolved: " + "; ".join(
         f"{d.version} from {_where(d)}" for d in sorted(drafts, key=lambda x: x.version or "")))
-    merged.note("not matched against vulnerability data until the version is settled "
-                "(record it in the profile or a VEX statement)")
+    merged.note("not matched against vulnerability data by a guessed version: the maker "
+                "should state which version ships")
     return merged
 
 
