@@ -208,6 +208,11 @@ def test_psti_ready_with_declarations_and_a_passing_credential_check() -> None:
                         **{f"SoC.{x}": PASS for x in "abcdefg"}}
     (psti,) = a.readiness
     assert psti.status is ReadinessStatus.READY and psti.blocking == []
+    for rid, verdict in a.verdicts[PSTI].items():  # no PASS without the evidence it rests on
+        assert verdict.evidence, rid
+    assert any(e.ref == "IOTB-CRED-001" for e in a.verdicts[PSTI]["S1.1"].evidence)
+    assert any(e.ref == "declarations.vulnerability_disclosure.url"
+               for e in a.verdicts[PSTI]["S1.2"].evidence)
     # the same profile with a universal-password finding is not ready
     b = build_assessment(load_catalogs([PSTI]), profile, [_shadow_finding()], [passing])
     assert b.readiness[0].status is ReadinessStatus.NOT_READY

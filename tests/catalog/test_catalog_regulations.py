@@ -188,3 +188,17 @@ def test_licence_files() -> None:
                  "mappings/isvs-regulations.yaml"):
         text = (REPO / "src/iotbaseline/catalog/data" / path).read_text(encoding="utf-8")
         assert "Cédric Bassem" in text and "Théo Rigas" in text and "Cedric" not in text
+
+
+def test_coverage_cli_shows_what_the_evidence_decides() -> None:
+    from click.testing import CliRunner
+
+    from iotbaseline.cli import main
+
+    result = CliRunner().invoke(main, ["catalog", "coverage", "uk-psti", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["regulation_views"]["uk-psti"]["whole"] == ["S1.1", "S1.2", "S1.3"]
+    assert "S1.1" in doc["catalogs"]["uk-psti"]["checks"]  # via ETSI 5.1-1's checks
+    text = CliRunner().invoke(main, ["catalog", "coverage", "eu-cra-annex-i"]).output
+    assert "what the evidence can decide" in text and "attestation only" in text
