@@ -213,7 +213,9 @@ HTTP_HEADERS = CheckSpec(
               "administration UI can be framed (click-jacking) or content-sniffed.",
     remedy="Send X-Frame-Options: DENY (or CSP frame-ancestors 'none') and "
            "X-Content-Type-Options: nosniff on every page.",
-    provisions=(),
+    # click-jacking lets a page the administrator visits make configuration changes he did not
+    # intend, which 5.5-5 requires to be authenticated (the user's own action)
+    provisions=provisions(etsi=("5.5-5",)),
     applies_to="any", cwe=(1021,), tags=("probe",),
 )
 HTTP_DIR_LISTING = CheckSpec(
@@ -288,7 +290,7 @@ DRIFT_MISSING = CheckSpec(
               "interface, or the device may run other firmware; worth confirming.",
     remedy="Confirm that the service is really off, or that it is only reachable where "
            "intended.",
-    provisions=(),
+    provisions=provisions(etsi=("5.6-1",)),  # info only: shown beside 5.6-1, never decisive
     applies_to="any", tags=("probe",),
 )
 
