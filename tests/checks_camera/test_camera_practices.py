@@ -63,9 +63,14 @@ def test_flash_writes_without_signature(tmp_path: Path) -> None:
     sd = "#!/bin/sh\nif [ -f /mnt/sd/recovery.img ]; then\n  flash_erase /dev/mtd3 0 0\n  flashcp /mnt/sd/recovery.img /dev/mtd3\nfi\n"
     bad = _run(find_unverified_flash_writes, _tree(tmp_path / "a", {"/etc/init.d/S99recover": sd}))
     assert [(h.path, h.line, h.properties["removable_media"]) for h in bad.hits] == [
-        ("/etc/init.d/S99recover", 3, True)]
-    good = _run(find_unverified_flash_writes, _tree(tmp_path / "b", {"/usr/sbin/fw_update": OTA_VERIFIED}))
-    assert good.hits == [] and [e.ref for e in good.examined] == ["/usr/sbin/fw_update"]
+        ("/etc/init.d/S99recover", 4, True)]  # line 4: flashcp writes the card's image
+    signed = ("#!/bin/sh\nopenssl dgst -sha256 -verify /etc/key.pub -signature /mnt/sd/fw.sig "
+              "/mnt/sd/fw.img && flashcp /mnt/sd/fw.img /dev/mtd3\n")
+    good = _run(find_unverified_flash_writes, _tree(tmp_path / "b", {"/etc/init.d/S99recover": signed}))
+    assert good.hits == [] and [e.ref for e in good.examined] == ["/etc/init.d/S99recover"]
+    helper = "#!/bin/sh\nget_image \"$1\" | mtd write - firmware\nmtd write /tmp/caldata art\n"
+    piped = _run(find_unverified_flash_writes, _tree(tmp_path / "d", {"/lib/upgrade/common.sh": helper}))
+    assert piped.hits == [] and piped.not_applicable
     none = _run(find_unverified_flash_writes, _tree(tmp_path / "c", {"/etc/motd": "hello\n"}))
     assert none.not_applicable
 
@@ -123,7 +128,7 @@ CORPUS = os.environ.get("IOTBASELINE_CORPUS")
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS, reason="IOTBASELINE_CORPUS not set: real firmware not available")
 def test_escam_g02_practices(tmp_path: Path) -> None:
-    """ESCAM G02 (GROUND_TRUTH.md bullet 8): mtd/flash_upg.sh:5-6 flash_erase + flashcp, no
+    """ESCAM G02 (GROUND_TRUTH.md bullet 8): mtd/flash_upg.sh:5-6 flash_erase + flashcp $UPG_PATH, no
     signature; Goke GK7102C SoC; load_drv:19 inserts the vendor encript.ko crypto driver."""
     assert shutil.which("unsquashfs"), "unsquashfs (squashfs-tools) is required"
     product = Path(str(CORPUS)) / "escam-g02-goke"
@@ -139,7 +144,7 @@ def test_escam_g02_practices(tmp_path: Path) -> None:
     reset_caches()
     ctx = CheckContext(FileIndex.from_directory(root, jobs=1))
     flash = _run(find_unverified_flash_writes, ctx)
-    assert ("/mnt/mtd/ipc/flash_upg.sh", 5) in [(h.path, h.line) for h in flash.hits]
+    assert ("/mnt/mtd/ipc/flash_upg.sh", 6) in [(h.path, h.line) for h in flash.hits]
     soc = _run(find_camera_soc_secure_boot, ctx)
     assert [h.properties["soc"] for h in soc.hits] == ["Goke"]
     rng = _run(find_no_hardware_rng, ctx)
@@ -149,7 +154,7 @@ def test_escam_g02_practices(tmp_path: Path) -> None:
 def test_flash_helper_called_after_a_verified_update_is_not_a_finding(tmp_path: Path) -> None:
     ctx = _tree(tmp_path, {
         "/sbin/sysupgrade": "#!/bin/sh\nusign -V -m \"$1\" -P /etc/opkg/keys || exit 1\n. /lib/upgrade/platform.sh\n",
-        "/lib/upgrade/platform.sh": "#!/bin/sh\nmtd write \"$1\" firmware\n"})
+        "/lib/upgrade/flash_image.sh": "#!/bin/sh\nmtd write \"$1\" firmware\n"})
     report = _run(find_unverified_flash_writes, ctx)
     assert report.hits == []
-    assert [e.ref for e in report.examined] == ["/lib/upgrade/platform.sh"]
+    assert [e.ref for e in report.examined] == ["/lib/upgrade/flash_image.sh"]

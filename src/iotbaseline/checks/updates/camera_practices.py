@@ -23,6 +23,12 @@ _INSECURE_TLS = re.compile(r"(\bcurl\b[^\n]*\s(-k|--insecure)\b|\bwget\b[^\n]*--
 _HTTPS_FETCH = re.compile(r"\b(curl|wget|uclient-fetch)\b[^\n]*https://")
 _FLASH_WRITE = re.compile(r"\b(flashcp|flash_erase|nandwrite|mtd\s+(?:-\S+\s+)*write|"
                           r"dd\b[^\n]*\bof=/dev/mtd)")
+_FLASH_SOURCES = (re.compile(r"\bflashcp\s+(?:-\S+\s+)*(\S+)\s+/dev/mtd"),
+                  re.compile(r"\bmtd\s+(?:-\S+\s+)*write\s+(\S+)"),
+                  re.compile(r"\bnandwrite\s+(?:-\S+\s+)*/dev/mtd\S*\s+(\S+)"),
+                  re.compile(r"\bdd\b[^\n]*\bif=(\S+)[^\n]*\bof=/dev/mtd"),
+                  re.compile(r"\bdd\b[^\n]*\bof=/dev/mtd\S*[^\n]*\bif=(\S+)"))
+_FLASHER_NAME = re.compile(r"(upg|upgrade|update|flash|recover|ota|burn)", re.IGNORECASE)
 _REMOVABLE = re.compile(r"(/mnt/(?:sd\w*|mmc\w*|usb\w*|udisk\w*)|/sdcard\b|/media/\w+|/tmp/sd\b)")
 _DECRYPT = re.compile(r"(openssl\s+(?:enc|aes-\d+-\w+)[^\n]*\s-d\b|\bdecrypt\w*|aes_?decrypt)",
                       re.IGNORECASE)
@@ -72,6 +78,14 @@ def find_update_tls_unverified(ctx: CheckContext) -> CheckReport:
     return report
 
 
+def _flash_source(line: str) -> str | None:
+    """The file a flash-writing command writes from ("-" for a pipe), or None."""
+    for pattern in _FLASH_SOURCES:
+        if match := pattern.search(line):
+            return match.group(1)
+    return None
+
+
 @check(CheckSpec(
     id="IOTB-UPD-008",
     title="Flash written from a file without a signature check (OTA or SD-card/USB recovery)",
@@ -85,25 +99,32 @@ def find_update_tls_unverified(ctx: CheckContext) -> CheckReport:
     cwe=(494, 347),
 ))
 def find_unverified_flash_writes(ctx: CheckContext) -> CheckReport:
+    """A script that writes an image file to flash is a finding when the image comes from
+    removable media (SD-card/USB recovery) or the script is a flashing script taking its image
+    as a parameter; helpers fed from a pipe or writing calibration data are not."""
     report = CheckReport()
     # a flashing helper (OpenWrt's platform.sh) is often called by the program that verified
     # the image: a signature anywhere in the update path covers the helpers it calls
     verified = update_path(ctx).signature
     for entry in _scripts(ctx):
         lines = text_lines(ctx.index, entry)
-        writes = [(n, line) for n, line in enumerate(lines, start=1)
-                  if not line.lstrip().startswith("#") and _FLASH_WRITE.search(line)]
+        writes = [(n, line, source) for n, line in enumerate(lines, start=1)
+                  if not line.lstrip().startswith("#") and _FLASH_WRITE.search(line)
+                  and (source := _flash_source(line)) not in (None, "-")]
         if not writes:
             continue
         text = "\n".join(lines)
+        removable = _REMOVABLE.search(text)
+        flasher = _FLASHER_NAME.search(posixpath.basename(entry.path))
+        if not removable and not (flasher and any("$" in w[2] for w in writes)):
+            continue
         if _SIGNATURE.search(text) or verified:
             detail = ("writes flash after a signature check" if _SIGNATURE.search(text) else
                       f"flash helper; the update path verifies a signature ({verified[0].ref})")
             report.examined.append(Evidence(kind="file", ref=entry.path, sha256=entry.sha256,
                                             detail=detail))
             continue
-        removable = _REMOVABLE.search(text)
-        number, line = writes[0]
+        number, line, _ = writes[0]
         source = (f" from removable media ({removable.group(1)})" if removable else "")
         report.hits.append(Hit(
             message=f"{entry.path}:{number} writes flash{source} "
@@ -112,7 +133,8 @@ def find_unverified_flash_writes(ctx: CheckContext) -> CheckReport:
             path=entry.path, line=number, excerpt=line.strip()[:200],
             properties={"removable_media": bool(removable)}))
     if not report.hits and not report.examined:
-        report.not_applicable = "no script writes flash partitions"
+        report.not_applicable = ("no script writes an image file to flash from removable media "
+                                 "or as a flashing script")
     return report
 
 
