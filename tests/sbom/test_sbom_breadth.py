@@ -201,3 +201,27 @@ def test_u_boot_version_inside_a_compressed_firmware_uimage(corpus: Path) -> Non
     comps = identify_components(FileIndex(Inventory()), extra_blobs=[blob])
     assert [(c.name, c.version) for c in comps] == [("u-boot", "1.1.4")]
     assert comps[0].evidence[0].path == "uboot.image_with_header#uImage@0x0"
+
+
+@pytest.mark.corpus
+def test_vxworks_image_without_root_file_system(corpus: Path, tmp_path: Path) -> None:
+    # linksys-srw2024-vxworks GROUND_TRUTH "Format": part RSCODE at 0xD7970 is "RNTP2.00" + an
+    # LZMA-alone stream 32 bytes after the tag → the 9,586,784-byte VxWorks image. Decompressed
+    # here with Python's lzma (the reference decoder). GROUND_TRUTH item 1 names GoAhead-Webs.
+    # Read by hand in the decompressed image: "AES part of OpenSSL 0.9.8 05 Jul 2005" at
+    # 0x6b892c (26 times) and the SSH ident "SSH-2.0-OpenSSH_3.4p1.RL" at 0x801c45 — GROUND_TRUTH
+    # item 5 calls these versions unidentifiable; the strings say otherwise.
+    import lzma
+
+    data = (corpus / "linksys-srw2024-vxworks" / "test.ros").read_bytes()
+    tag = data.find(b"RNTP2.00", 0xD7970)
+    assert tag == 0xD7970
+    image = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(data[tag + 32:tag + 32 + 2_592_899])
+    assert len(image) == 9_586_784
+    blob = tmp_path / "RSCODE.bin"
+    blob.write_bytes(image)
+    comps = identify_components(FileIndex(Inventory()), extra_blobs=[blob])
+    got = {(c.name, c.version): c for c in comps}
+    assert set(got) == {("goahead", None), ("openssl", "0.9.8"), ("openssh", "3.4p1")}
+    assert got[("openssl", "0.9.8")].evidence[0].match.endswith("@0x6b892c")
+    assert got[("goahead", None)].evidence[0].method == "markers:goahead"

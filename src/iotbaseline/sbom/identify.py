@@ -113,6 +113,10 @@ def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -
     for root in index.roots:
         _identify_root(index, root.label, sigs, col, build_tools, blob_hints)
     _boot_loaders_in_blobs(col, sigs, blobs)
+    if not index.roots:
+        # no root file system: an RTOS image (VxWorks, eCos…) or a bare partition. Its software
+        # is linked into the blob, so the version signatures and markers read the blob itself
+        _components_in_flat_blobs(col, sigs, blobs)
     if not index.roots and blob_hints:
         # no root file system (a bare kernel partition, an RTOS-less dump): the banner in a
         # carved blob still names the kernel
@@ -341,6 +345,29 @@ def _boot_loaders_in_blobs(col: _Collector, sigs: SignatureSet, blobs: list[Path
                 col.add_signature_version(sig, hit.version, ComponentEvidence(
                     path=label, root=None, method=f"signature:{name}", match=hit.matched[:200]),
                     "signature")
+
+
+def _components_in_flat_blobs(col: _Collector, sigs: SignatureSet, blobs: list[Path]) -> None:
+    for blob in blobs:
+        try:
+            with blob.open("rb") as fh:
+                data = fh.read(min(MAX_KERNEL_IMAGE_BYTES, blob.stat().st_size))
+        except OSError:
+            continue
+        versioned: set[str] = set()
+        for hit in sigs.scan_bytes(data, blob.name):
+            if hit.signature.name in _BOOT_LOADERS:
+                continue  # read by _boot_loaders_in_blobs
+            col.add_signature_version(hit.signature, hit.version, ComponentEvidence(
+                path=blob.name, root=None, method=f"signature:{hit.signature.name}",
+                match=f"{hit.matched[:180]} @0x{hit.offset:x}"), "signature")
+            versioned.add(hit.signature.name)
+        for marker_hit in sigs.scan_markers(data, None, skip=frozenset(versioned)):
+            d = col.draft(marker_hit.signature.name, None, marker_hit.signature)
+            d.add(ComponentEvidence(path=blob.name, root=None,
+                                    method=f"markers:{marker_hit.signature.name}",
+                                    match=f"contains {', '.join(marker_hit.markers[:6])}"), "markers")
+            d.note("identified by its symbols/names; the image carries no version string")
 
 
 def _blob_kernel_hints(sigs: SignatureSet, blobs: list[Path]) -> list[KernelHint]:
