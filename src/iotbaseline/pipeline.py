@@ -52,7 +52,7 @@ class ScanOptions:
     crack_seconds: float = 10.0
     vex: Path | None = None  # OpenVEX / CycloneDX VEX statements of the maker (vulns/vex.py)
     limits: Any = None  # iotbaseline.extract.limits.Limits
-    mounts: tuple[str, ...] = ()  # "PART=/path" for partition inputs (--mount)
+    mounts: tuple[str, ...] | dict[str, str] = ()  # "PART=/path" (--mount) or {PART: /path}
 
 
 class InputError(Exception):
@@ -380,7 +380,7 @@ def _partition_inputs(sources: list[Path]) -> list[Path] | None:
     return sources
 
 
-def _check_mounts(mounts: tuple[str, ...], parts: list[Path] | None) -> None:
+def _check_mounts(mounts: tuple[str, ...] | dict[str, str], parts: list[Path] | None) -> None:
     from iotbaseline.analysis.partitions import PartitionError, parse_mount_options
 
     if mounts and parts is None:

@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +92,11 @@ def _is_text(head: bytes) -> bool:
     return b"\0" not in head
 
 
-def parse_mount_options(options: tuple[str, ...], names: list[str]) -> dict[str, str]:
-    """``PART=/path`` options → {input name: mount point}; PART is a file name or its stem."""
+def parse_mount_options(options: tuple[str, ...] | Mapping[str, str], names: list[str]) -> dict[str, str]:
+    """``PART=/path`` options (or a {PART: /path} mapping) → {input name: mount point}; PART is
+    a file name or its stem."""
+    if isinstance(options, Mapping):
+        options = tuple(f"{part}={path}" for part, path in options.items())
     mounts: dict[str, str] = {}
     for option in options:
         part, sep, path = option.partition("=")
@@ -104,7 +107,7 @@ def parse_mount_options(options: tuple[str, ...], names: list[str]) -> dict[str,
             raise PartitionError(f"--mount {option!r}: no single input named {part!r} "
                                  f"(inputs: {', '.join(names)})")
         normal = posixpath.normpath(path)
-        if ".." in normal.split("/"):
+        if ".." in path.split("/"):
             raise PartitionError(f"--mount {option!r}: the mount point may not contain '..'")
         mounts[matches[0]] = normal
     return mounts
@@ -112,7 +115,7 @@ def parse_mount_options(options: tuple[str, ...], names: list[str]) -> dict[str,
 
 # ---- the device -------------------------------------------------------------------------
 def extract_device(sources: list[Path], work_dir: Path, limits: Any = None,
-                   mount_options: tuple[str, ...] = (), progress: Progress | None = None,
+                   mount_options: tuple[str, ...] | Mapping[str, str] = (), progress: Progress | None = None,
                    label: str | None = None) -> ExtractionResult:
     """Extract every partition dump and merge them into one device tree under ``work_dir``."""
     from iotbaseline.extract import extract_image
@@ -183,30 +186,51 @@ def adopt_tree(part: _Part) -> None:
             start, end = int(match[1]), int(match[2])
             if best is None or end - start > best[0]:
                 best = (end - start, entry, match[3], start, end)
+    whole = [c for c in result.chunks if c.depth == 0 and c.start == 0
+             and c.end == (result.input_size or 0) and _is_fs(c.kind)]
     if best is not None:
         _, tree, handler, start, end = best
         part.provenance = [part.name, f"offset {start:#x}-{end:#x}: {handler}"]
-    else:
-        whole = [c for c in result.chunks if c.depth == 0 and c.start == 0
-                 and c.end == (result.input_size or 0) and _is_fs(c.kind)]
-        if not whole:
-            return
+    elif whole:
         tree, handler = top, whole[0].kind
         part.provenance = [part.name, f"offset 0x0-{whole[0].end:#x}: {handler}"]
+    else:
+        nested = _nested_archive(top)  # e.g. a container part holding a web-root archive
+        if nested is None:
+            return
+        tree, handler = nested, "archive"
+        part.provenance = [part.name, f"{nested.relative_to(top)}: archive member unpacked"]
     part.tree, part.handler = tree, _normal_handler(handler)
     part.score = root_score(tree)
     part.modes = _unblob_modes(Path(result.work_dir), tree)
 
 
 def _is_fs(handler: str) -> bool:
-    return handler.startswith(FS_HANDLERS)
+    name = handler.removeprefix("iotb_")
+    return name.startswith(FS_HANDLERS) or name.endswith("_mfs")
 
 
 def _normal_handler(handler: str) -> str:
-    for name in FS_HANDLERS:
-        if handler.startswith(name):
-            return name
+    name = handler.removeprefix("iotb_")
+    if name.endswith("_mfs"):
+        return "mfs"
+    for known in FS_HANDLERS:
+        if name.startswith(known):
+            return known
     return handler
+
+
+def _nested_archive(top: Path) -> Path | None:
+    """The biggest ``<member>_extract`` directory (an unpacked archive) within two levels."""
+    best: tuple[int, Path] | None = None
+    for directory in [top, *[d for d in top.iterdir() if d.is_dir() and not d.is_symlink()]]:
+        for entry in directory.iterdir():
+            if entry.is_dir() and not entry.is_symlink() and entry.name.endswith("_extract") \
+                    and not _CHUNK_DIR.match(entry.name):
+                count = _count(entry)
+                if count >= 2 and (best is None or count > best[0]):
+                    best = (count, entry)
+    return best[1] if best else None
 
 
 def _handler_of(result: ExtractionResult) -> str | None:
@@ -374,7 +398,7 @@ def _merge(parts: list[_Part], decisions: dict[int, _Decision], work_dir: Path,
             continue
         part.tree = target
         for path, entry in part.modes.items():
-            key = posixpath.normpath(decision.mount_point + "/" + path.lstrip("/"))
+            key = posixpath.normpath(decision.mount_point.rstrip("/") + "/" + path.lstrip("/"))
             modes[key] = entry
     if device.is_dir():
         from iotbaseline.extract.roots import root_score
@@ -403,7 +427,9 @@ def _merge(parts: list[_Part], decisions: dict[int, _Decision], work_dir: Path,
 
 def _unmounted_reason(part: _Part) -> str:
     if part.env is not None:
-        return "boot loader environment: read for bootargs and mtdparts, not mounted"
+        facts = ", ".join(f"{k}={v}" for k, v in part.env.summary().items() if k in ("console", "root"))
+        return ("boot loader environment" + (f" ({facts})" if facts else "")
+                + ": read for bootargs and mtdparts, not mounted")
     if part.tree is None:
         return f"no file system in it ({part.format}): searched as a binary, not mounted"
     return "no mount of it found in the image: analysed as a separate tree (give --mount)"

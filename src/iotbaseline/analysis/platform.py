@@ -81,8 +81,9 @@ def decompressed_blobs(extraction: ExtractionResult) -> list[Path]:
     for top in (work / "unblob", *sorted(work.glob("parts/*/unblob"))):
         if not top.is_dir():
             continue
-        for path in top.rglob("*.uncompressed"):
-            if path.is_symlink() or not path.is_file() or any(r in path.parents for r in roots):
+        for path in top.rglob("*"):
+            if not path.name.endswith((".uncompressed", ".bin")) or path.is_symlink() \
+                    or not path.is_file() or any(r in path.parents for r in roots):
                 continue
             size = path.stat().st_size
             if MIN_BLOB_BYTES <= size <= MAX_BLOB_BYTES:

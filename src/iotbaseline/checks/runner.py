@@ -32,6 +32,9 @@ def _applies(check: Check, ctx: CheckContext) -> str | None:
         from iotbaseline.analysis.platform import not_linux_reason
 
         return not_linux_reason(platform)
+    if "microcontroller" in check.spec.tags and platform is not None and platform.kind != "bare-metal":
+        # prompt-beside-string heuristics are tuned to small MCU images, not RTOS kernels
+        return f"{platform.name} image: not microcontroller firmware"
     if check.spec.applies_to == "rootfs" and not has_root:
         return "no root filesystem in this image (flat or microcontroller firmware)"
     if check.spec.applies_to == "flat" and not ctx.index.flat_images:

@@ -173,6 +173,17 @@ class QuestionItem:
     missing: list[str]
 
 
+@dataclass(frozen=True)
+class PartitionRow:
+    """One input of a device scanned from several partition dumps."""
+
+    input: str
+    format: str
+    mount_point: str  # "—" when not mounted
+    decided_by: str
+    entries: int
+
+
 @dataclass
 class ReportView:
     title: str
@@ -190,6 +201,8 @@ class ReportView:
     questions: list[QuestionItem]
     ics_rows: list[Any] = field(default_factory=list)  # iotbaseline.report.ics.IcsRow
     outcome_counts: dict[str, int] = field(default_factory=dict)
+    partitions: list[PartitionRow] = field(default_factory=list)
+    platform: str | None = None  # "VxWorks 5.5.1 (wr.fw @0x6874: VxWorks5.5.1)"
 
     @property
     def total_findings(self) -> int:
@@ -454,5 +467,24 @@ def build_view(assessment: Assessment, catalogs: dict[str, Catalog]) -> ReportVi
         questions=_questions(cat_views),
         ics_rows=ics,
         outcome_counts=dict(Counter(o.status.value for o in assessment.outcomes)),
+        partitions=_partitions(assessment, scrub),
+        platform=_platform(assessment, scrub),
     )
+
+
+def _partitions(assessment: Assessment, scrub: SecretScrubber) -> list[PartitionRow]:
+    extraction = assessment.extraction
+    if extraction is None:
+        return []
+    return [PartitionRow(input=scrub(p.input), format=scrub(p.format), mount_point=p.mount_point or "—",
+                         decided_by=scrub(p.decided_by), entries=p.entries)
+            for p in extraction.partitions]
+
+
+def _platform(assessment: Assessment, scrub: SecretScrubber) -> str | None:
+    platform = assessment.extraction.platform if assessment.extraction else None
+    if platform is None:
+        return None
+    evidence = f" ({scrub(platform.evidence[0])})" if platform.evidence else ""
+    return platform.name + evidence
 
