@@ -12,8 +12,6 @@ import json
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from iotbaseline.assess.engine import build_assessment
 from iotbaseline.assess.profile import parse_profile
 from iotbaseline.assess.readiness import regulation_readiness
@@ -118,8 +116,8 @@ def test_equivalent_not_applicable_carries_the_reason() -> None:
 def test_declaration_only_item_needs_the_attestation() -> None:
     out = decide(PSTI, "SoC.d", OPEN)
     assert out.verdict is INC
-    assert out.missing == ["the maker's attestation declarations.attestations['uk-psti:SoC.d'] "
-                           "(no firmware, probe or baseline evidence can show it)"]
+    assert out.missing == [("the maker's attestation declarations.attestations['uk-psti:SoC.d'] "
+                            "(no firmware, probe or baseline evidence can show it)")]
     assert out.questions and "uk-psti:SoC.d" in out.questions[0]
     attested = decide(PSTI, "SoC.d", v(PASS, "Met, on the maker's attestation (x)."))
     assert attested.verdict is PASS

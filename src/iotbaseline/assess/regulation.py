@@ -105,12 +105,12 @@ def combine(req: Requirement, catalog: Catalog, own: Verdict, mapped: list[Mappe
     cond_missing, cond_questions = open_conditions or ([], [])
     if blocking and own.verdict is not VerdictValue.FAIL and cond_missing:
         # the baseline failure shows a defect, not that this law's condition holds
-        missing = [*cond_missing, f"nothing else: if it applies it is not met, since "
-                                  f"{_names(blocking)} (part of it in the mapping) "
-                                  f"{'is' if len(blocking) == 1 else 'are'} FAIL"]
+        verb = "is" if len(blocking) == 1 else "are"
+        unanswered = [*cond_missing, (f"nothing else: if it applies it is not met, since "
+                                      f"{_labelled(blocking)} {verb} FAIL")]
         return Verdict(verdict=VerdictValue.INCONCLUSIVE,
-                       reason="Not decided: missing " + "; ".join(missing) + ".",
-                       evidence=_carried(blocking), missing=missing,
+                       reason="Not decided: missing " + "; ".join(unanswered) + ".",
+                       evidence=_carried(blocking), missing=unanswered,
                        questions=list(cond_questions))
     if own.verdict is VerdictValue.FAIL or blocking:
         reasons = [own.reason.removesuffix(".")] if own.verdict is VerdictValue.FAIL else []
