@@ -79,9 +79,13 @@ def test_encrypted_firmware_or_absence(tmp_path: Path) -> None:
     good = _run(find_unencrypted_firmware, _tree(tmp_path / "a", {"/usr/sbin/fw_update": OTA_VERIFIED}))
     assert good.hits == [] and "digest" in good.examined[0].detail
     plain = "#!/bin/sh\nwget -O /tmp/fw.bin http://x/fw.bin\nmd5sum /tmp/fw.bin\nmtd write /tmp/fw.bin firmware\n"
-    absent = _run(find_unencrypted_firmware, _tree(tmp_path / "b", {"/usr/sbin/fw_update": plain}))
+    absent = _run(find_unencrypted_firmware, _tree(tmp_path / "b", {
+        "/usr/sbin/fw_update": plain, "/lib/modules/ak3918ev300_isp.ko": "x"}))
     assert len(absent.hits) == 1
     assert absent.hits[0].confidence == "low" and absent.hits[0].properties == {"absence": True}
+    # a router, not a camera: the white paper's practice is not asked of it
+    router = _run(find_unencrypted_firmware, _tree(tmp_path / "c", {"/usr/sbin/fw_update": plain}))
+    assert router.hits == [] and router.not_applicable
 
 
 def test_camera_soc_secure_boot(tmp_path: Path) -> None:
@@ -103,15 +107,17 @@ def test_logs_on_sd_card(tmp_path: Path) -> None:
     good = _run(find_plain_logs_on_sd, _tree(tmp_path / "b", {"/etc/init.d/S10log": enc}))
     assert good.hits == [] and [e.line for e in good.examined] == [2]
     unknown = _run(find_plain_logs_on_sd, _tree(tmp_path / "c", {"/etc/motd": "hi\n"}))
-    assert [h.properties for h in unknown.hits] == [{"absence": True}]
+    assert unknown.hits == [] and unknown.not_applicable
 
 
 def test_storage_encryption(tmp_path: Path) -> None:
     good = _run(find_no_storage_encryption, _tree(tmp_path / "a", {
         "/etc/init.d/S20data": "#!/bin/sh\ncryptsetup open /dev/mmcblk0p3 data\n"}))
     assert good.hits == [] and [(e.ref, e.line) for e in good.examined] == [("/etc/init.d/S20data", 2)]
-    absent = _run(find_no_storage_encryption, _tree(tmp_path / "b", {"/etc/motd": "hi\n"}))
-    assert [h.confidence for h in absent.hits] == ["low"]
+    absent = _run(find_no_storage_encryption, _tree(tmp_path / "b", {"/usr/lib/libmpi.so": "x"}))
+    assert [(h.confidence, h.properties) for h in absent.hits] == [("low", {"absence": True})]
+    router = _run(find_no_storage_encryption, _tree(tmp_path / "c", {"/etc/motd": "hi\n"}))
+    assert router.hits == [] and router.not_applicable
 
 
 def test_hardware_rng(tmp_path: Path) -> None:
@@ -120,6 +126,10 @@ def test_hardware_rng(tmp_path: Path) -> None:
     assert used.hits == [] and [e.line for e in used.examined] == [2, 3]
     shipped = _run(find_no_hardware_rng, _tree(tmp_path / "b", {"/lib/modules/hw_crypto.ko": "x"}))
     assert [(h.path, h.confidence) for h in shipped.hits] == [("/lib/modules/hw_crypto.ko", "low")]
+    camera = _run(find_no_hardware_rng, _tree(tmp_path / "c", {"/lib/modules/sinfo.ko": "x"}))
+    assert [(h.path, h.properties) for h in camera.hits] == [(None, {"absence": True})]
+    router = _run(find_no_hardware_rng, _tree(tmp_path / "d", {"/etc/motd": "hi\n"}))
+    assert router.hits == [] and router.not_applicable
 
 
 CORPUS = os.environ.get("IOTBASELINE_CORPUS")

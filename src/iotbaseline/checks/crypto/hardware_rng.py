@@ -10,6 +10,7 @@ import re
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.services.common import provisions, text_lines
+from iotbaseline.checks.updates.camera_practices import camera_soc
 from iotbaseline.model import Evidence, Severity
 
 # kernel modules / libraries of RNGs, crypto engines and secure elements on camera SoCs
@@ -47,6 +48,10 @@ def find_no_hardware_rng(ctx: CheckContext) -> CheckReport:
     if report.examined:
         report.summary = "hardware RNG or crypto engine used: " + ", ".join(
             f"{e.ref}:{e.line}" for e in report.examined[:3])
+        return report
+    if not modules and camera_soc(ctx) is None:  # the white paper's practice: cameras only
+        report.not_applicable = ("no hardware RNG or crypto driver visible, and no camera SoC "
+                                 "named in the image to ask it of")
         return report
     shipped = ", ".join(m.path for m in modules[:3])
     report.hits.append(Hit(

@@ -9,6 +9,7 @@ import re
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.services.common import provisions, text_lines
+from iotbaseline.checks.updates.camera_practices import camera_soc
 from iotbaseline.model import Evidence, FileEntry, Severity
 
 _REMOVABLE = r"/(?:mnt/(?:sd\w*|mmc\w*|usb\w*|udisk\w*)|sdcard|media/\w+)"
@@ -55,10 +56,7 @@ def find_plain_logs_on_sd(ctx: CheckContext) -> CheckReport:
                             f"text ({match.group(0)[:120]})",
                     path=entry.path, line=number, excerpt=line.strip()[:200]))
     if not report.hits and not report.examined:
-        report.hits.append(Hit(
-            message="Neither encrypted nor plain-text logging to removable storage is visible "
-                    "in the image's scripts. Ask the maker where logs go and whether they are "
-                    "encrypted.", confidence="low", properties={"absence": True}))
+        report.not_applicable = "no script writes logs to removable storage"
     return report
 
 
@@ -89,6 +87,11 @@ def find_no_storage_encryption(ctx: CheckContext) -> CheckReport:
                                                 detail="storage encryption configured"))
                 break
     if not report.examined:
+        soc = camera_soc(ctx)
+        if soc is None:  # the white paper's practice: asked of camera images only
+            report.not_applicable = ("no storage encryption visible, and no camera SoC named in "
+                                     "the image to ask it of")
+            return report
         report.hits.append(Hit(
             message="No dm-crypt, fscrypt or eCryptfs tool, module or configuration is in the "
                     "image. Ask the maker how stored recordings and user data are protected.",
