@@ -168,3 +168,18 @@ def test_flash_helper_called_after_a_verified_update_is_not_a_finding(tmp_path: 
     report = _run(find_unverified_flash_writes, ctx)
     assert report.hits == []
     assert [e.ref for e in report.examined] == ["/lib/upgrade/flash_image.sh"]
+
+
+def test_camera_soc_names() -> None:
+    from iotbaseline.checks.updates.camera_practices import SOC_FAMILIES
+
+    def family(name: str) -> list[str]:
+        return [f for f, pattern in SOC_FAMILIES.items() if pattern.search(name)]
+
+    assert family("tx-isp-t31.ko") == ["Ingenic"]
+    assert family("hi3516cv300_sys.ko") == ["HiSilicon"]
+    assert family("gkio.ko") == ["Goke"]
+    assert family("fh8856_isp.ko") == ["Fullhan"]
+    assert family("ak3918ev300_isp.ko") == ["Anyka"]
+    assert family("mi_sys.ko") == ["SigmaStar"]
+    assert family("libxt20.so") == family("start20") == family("busybox") == []

@@ -182,8 +182,8 @@ def find_unencrypted_firmware(ctx: CheckContext) -> CheckReport:
 # camera SoC families: file names that show them (kernel modules, SDK libraries, banners)
 SOC_FAMILIES: dict[str, re.Pattern[str]] = {
     "HiSilicon": re.compile(r"(hi35\d\d|hi37\d\d|hi_osal|libmpi\.so|hisi)", re.IGNORECASE),
-    "Ingenic": re.compile(r"(libimp\.so|tx-isp|ingenic|\bjz\d{4}|sinfo\.ko|t31|t40|t20)\b",
-                          re.IGNORECASE),
+    "Ingenic": re.compile(r"(libimp\.so|tx-isp|ingenic|\bjz\d{4}|sinfo\.ko|"
+                          r"\bt(?:10|20|21|23|30|31|40|41)[nlxza]?\b)", re.IGNORECASE),
     "Goke": re.compile(r"(gk7\d{3}\w*|goke|gkio\.ko|-gk\b)", re.IGNORECASE),
     "Fullhan": re.compile(r"(fh8\d{3}\w*|fullhan|libfh\w*\.so)", re.IGNORECASE),
     "Anyka": re.compile(r"(ak3[79]\d{2}\w*|anyka|ak_\w+\.ko)", re.IGNORECASE),
