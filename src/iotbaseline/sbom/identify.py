@@ -113,10 +113,11 @@ def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -
     for root in index.roots:
         _identify_root(index, root.label, sigs, col, build_tools, blob_hints)
     _boot_loaders_in_blobs(col, sigs, blobs)
-    if not index.roots:
-        # no root file system: an RTOS image (VxWorks, eCos…) or a bare partition. Its software
-        # is linked into the blob, so the version signatures and markers read the blob itself
-        _components_in_flat_blobs(col, sigs, blobs)
+    # flat images (an RTOS image such as VxWorks, MCU firmware) and, with no root file system
+    # at all, every carved blob: their software is linked into the blob, so the version
+    # signatures and markers read the blob itself
+    _components_in_flat_blobs(col, sigs, blobs if not index.roots else
+                              [Path(p) for p in index.flat_images])
     if not index.roots and blob_hints:
         # no root file system (a bare kernel partition, an RTOS-less dump): the banner in a
         # carved blob still names the kernel
