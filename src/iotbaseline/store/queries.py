@@ -102,16 +102,28 @@ _HIT_COLUMNS = (AssessmentRow.id, Product.id.label("product_id"), Product.vendor
 
 def search_component(conn: Connection, name: str, below: str | None, limit: int = 1000) -> list[dict[str, Any]]:
     """Assessments shipping component ``name`` (any version, or older than ``below``). A
-    component whose version is unknown cannot be said to be below: it is left out."""
-    rows = conn.execute(
-        select(*_HIT_COLUMNS, ComponentRow.version.label("component_version"))
+    component whose version is unknown cannot be said to be below: it is left out. Versions are
+    compared once per distinct string, then only the hits are joined for their names."""
+    pairs = conn.execute(
+        select(ComponentRow.assessment_id, ComponentRow.version)
         .join(AssessmentRow, AssessmentRow.id == ComponentRow.assessment_id)
-        .where(ComponentRow.name == name.lower(), AssessmentRow.status.in_(FINAL_STATUSES), *_WHERE)
-        .order_by(AssessmentRow.id)
+        .where(ComponentRow.name == name.lower(), AssessmentRow.status.in_(FINAL_STATUSES))
+        .order_by(ComponentRow.assessment_id)
     ).all()
-    hits = [_hit(r, component=name.lower(), component_version=r.component_version) for r in rows
-            if below is None or (r.component_version and compare_versions(r.component_version, below) < 0)]
-    return hits[:limit]
+    if below is not None:
+        older = {v for v in {v for _, v in pairs if v} if compare_versions(v, below) < 0}
+        pairs = [(a, v) for a, v in pairs if v in older]
+    pairs = pairs[:limit]
+    versions: dict[int, list[str | None]] = {}
+    for assessment_id, version in pairs:
+        versions.setdefault(assessment_id, []).append(version)
+    hits: list[dict[str, Any]] = []
+    ids = list(versions)
+    for start in range(0, len(ids), 900):
+        rows = conn.execute(select(*_HIT_COLUMNS).where(AssessmentRow.id.in_(ids[start:start + 900]), *_WHERE)
+                            .order_by(AssessmentRow.id)).all()
+        hits.extend(_hit(r, component=name.lower(), component_version=v) for r in rows for v in versions[r.id])
+    return hits
 
 
 def search_cve(conn: Connection, cve: str, limit: int = 1000) -> list[dict[str, Any]]:

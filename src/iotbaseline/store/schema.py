@@ -1,7 +1,7 @@
 """The tables of the results store (SQLAlchemy 2 declarative models).
 
 One row per product, firmware version, image and assessment; the assessment keeps the whole
-``assessment.json`` (compressed) so any report can be rendered again, and its findings, verdicts,
+``assessment.json`` (zstd-compressed) so any report can be rendered again, and its findings, verdicts,
 components and CVEs are also spread into indexed tables for the fleet queries (which products ship
 component X, which images have CVE-Y, which fail a requirement). The migrations in
 ``store/migrations`` create exactly these tables; a test compares the two.
@@ -84,7 +84,7 @@ class AssessmentRow(Base):
     seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     stage_seconds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # counts for lists and trends
-    document: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # zlib(assessment.json)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # zstd(assessment.json)
     created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -6,7 +6,6 @@ unique assessment key turns a lost race into "already assessed", never a duplica
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from iotbaseline.store.records import (
     ScanRecord,
     child_rows,
     compress,
+    parse_document,
     summarize,
 )
 from iotbaseline.store.schema import (
@@ -122,7 +122,7 @@ class Store:
     def save(self, record: ScanRecord, replace: bool = False) -> SaveResult:
         """Store one scan. An assessment with the same key that is final is kept unless
         ``replace``; an earlier error is always replaced."""
-        doc: dict[str, Any] | None = json.loads(record.document) if record.document else None
+        doc: dict[str, Any] | None = parse_document(record.document) if record.document else None
         try:
             with self.engine.begin() as conn:
                 return self._save(conn, record, doc, replace)
