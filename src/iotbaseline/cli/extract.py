@@ -28,8 +28,10 @@ _DEFAULTS = Limits()
               help="Most entries extracted.")
 @click.option("--timeout", type=float, default=_DEFAULTS.extractor_timeout_s, show_default=True,
               help="Seconds one extractor may run.")
+@click.option("--debug", is_flag=True,
+              help="Write tracebacks and extractor details to DIR/debug.log.")
 def command(image: Path, output: Path, max_bytes: int, max_ratio: float, max_depth: int,
-            max_files: int, timeout: float) -> None:
+            max_files: int, timeout: float, debug: bool) -> None:
     """Unpack IMAGE (firmware image, archive, Intel HEX/S-record or directory) into DIR."""
     limits = Limits(max_total_bytes=max_bytes, max_ratio=max_ratio, max_depth=max_depth,
                     max_files=max_files, extractor_timeout_s=timeout)
@@ -37,6 +39,10 @@ def command(image: Path, output: Path, max_bytes: int, max_ratio: float, max_dep
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _fail(f"cannot create output directory {output}: {exc.strerror}")
+    if debug:
+        from iotbaseline.errors import enable_debug_log
+
+        enable_debug_log(output / "debug.log")
     _clear_previous(output)
     try:
         result = _run(image, output, limits)

@@ -64,3 +64,36 @@ class Budget:
         self.files_written += 1
         if self.files_written > self.limits.max_files:
             raise LimitHit("max_files", f"more than {self.limits.max_files} entries extracted")
+
+
+class OutputTooLarge(LimitHit):
+    """A stream decompressed past the size it was allowed (``decompress_bounded``)."""
+
+
+def decompress_bounded(data: bytes, codec: str, max_out: int) -> bytes:
+    """Decompress one in-memory stream (gzip, zlib, xz, lzma, bzip2, zstd) to at most
+    ``max_out`` bytes; raise ``OutputTooLarge`` instead of producing more.
+
+    For in-process decoders (kernel parts, vendor containers): the decompressor is asked
+    for ``max_out + 1`` bytes at most, so a bomb never allocates more than that."""
+    import bz2
+    import lzma
+    import zlib
+
+    if codec in ("gzip", "zlib"):
+        out = zlib.decompressobj(wbits=31 if codec == "gzip" else 15).decompress(data, max_out + 1)
+    elif codec in ("xz", "lzma"):
+        fmt = lzma.FORMAT_XZ if codec == "xz" else lzma.FORMAT_ALONE
+        out = lzma.LZMADecompressor(format=fmt).decompress(data, max_out + 1)
+    elif codec == "bzip2":
+        out = bz2.BZ2Decompressor().decompress(data, max_out + 1)
+    elif codec == "zstd":
+        import pyzstd
+
+        out = pyzstd.EndlessZstdDecompressor().decompress(data, max_out + 1)
+    else:
+        raise ValueError(f"unknown codec {codec!r}")
+    if len(out) > max_out:
+        raise OutputTooLarge("max_total_bytes",
+                             f"{codec} stream decompresses to more than {max_out} bytes")
+    return out

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from iotbaseline.errors import record_exception
 from iotbaseline.extract.carve import CarveResult, Tree, carve_image
 from iotbaseline.extract.decrypt.stage import decrypt_input, explain_opaque
 from iotbaseline.extract.flat import FlatImageError, convert_flat, sniff_flat
@@ -181,7 +182,12 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
         fast_dir = work_dir / (source.name + ".extract")
         data = source.read_bytes()
         budget = Budget(limits, size)
-        carved = carve_image(data, source.name, fast_dir, work_dir, budget)
+        try:
+            carved = carve_image(data, source.name, fast_dir, work_dir, budget)
+        except Exception as exc:  # noqa: BLE001 - a parser bug on hostile bytes: unblob's turn
+            result.errors.append(record_exception("carve", exc, part=source.name)
+                                 .as_extraction_error())
+            carved = CarveResult()
         if any(find_roots(tree.path) for tree in carved.trees if tree.path.is_dir()):
             result.chunks += carved.chunks
             result.errors += carved.errors

@@ -48,6 +48,15 @@ def split_member_name(name: str) -> list[str]:
     return parts
 
 
+def _check_hard_link(member: tarfile.TarInfo) -> None:
+    """A hard link may only name another member: never an absolute path or one with "..",
+    which would copy a file of the machine running the scan into the output."""
+    try:
+        split_member_name(member.linkname)
+    except UnsafeName as exc:
+        raise UnsafeName(f"hard link target refused, link not created: {exc}") from exc
+
+
 def _chunks(stream: IO[bytes], budget: Budget) -> Iterator[bytes]:
     while block := stream.read(COPY_BLOCK):
         budget.add_bytes(len(block))
@@ -94,11 +103,16 @@ def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, tree: SafeTree,
             record.type, record.target = "symlink", member.linkname
             tree.symlink(parent, parts[-1], member.linkname)
         elif member.isfile() or member.islnk():
-            stream = archive.extractfile(member)
-            if stream is None:
-                raise OSError("hard link target missing from the archive")
             if member.islnk():
+                _check_hard_link(member)
                 record.note = f"hard link to {member.linkname!r} written as a copy"
+            try:
+                stream = archive.extractfile(member)
+            except KeyError:  # tarfile: the link's target is not a member of the archive
+                stream = None
+            if stream is None:
+                raise UnsafeName(f"hard link to {member.linkname!r}, which is not in the "
+                                 "archive: recorded, not created")
             if mode & 0o7000:
                 record.note = "setuid/setgid/sticky bits not applied on disk"
             tree.write_file(parent, parts[-1], mode, _chunks(stream, budget))

@@ -7,21 +7,34 @@ process group; what was extracted so far stays and the bound is reported.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from iotbaseline.errors import log_debug, one_line
 from iotbaseline.extract.limits import Limits
+from iotbaseline.extract.sandbox import (
+    PreExec,
+    SandboxLimits,
+    at_file_limit,
+    private_tmp,
+    worker_env,
+)
 from iotbaseline.model import Chunk, ExtractionError
 
 POLL_MIN_S = 0.05
+POLL_MAX_S = 0.5  # a bomb of many files overshoots the budget by at most this long
 MODES_DIR_ENV = "IOTB_MODES_DIR"  # where the worker's SquashFS extractor writes manifests
+FILE_LIMIT = "max_file_bytes"  # an extractor was stopped by RLIMIT_FSIZE (what is left of the byte budget)
 LIMITS_ENV = "IOTB_LIMITS"  # the Limits, as JSON, for extractors inside the worker
 
 
@@ -74,17 +87,21 @@ def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_
         "timeout": limits.extractor_timeout_s,
         "processes": max(1, min(os.cpu_count() or 1, 4)),
     }
-    env = dict(os.environ)
+    byte_bound, byte_name = limits.byte_budget(input_size)
+    remaining = max(byte_bound - already_written, 1)
+    env = worker_env(dict(os.environ), work_dir)
     env[MODES_DIR_ENV] = str(modes_dir)
-    env[LIMITS_ENV] = json.dumps(asdict(limits))
+    # our extractors inside the worker count against what is left of the whole budget
+    env[LIMITS_ENV] = json.dumps(asdict(replace(limits, max_total_bytes=remaining)))
+    sandbox = SandboxLimits(file_bytes=remaining, cpu_seconds=math.ceil(limits.extractor_timeout_s))
     # extractors installed with pip (jefferson, ubireader) live beside our interpreter
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    byte_bound, byte_name = limits.byte_budget(input_size)
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "iotbaseline.extract.unblob_worker", json.dumps(spec)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=PreExec(sandbox),
         )
     except OSError as exc:
         run.errors.append(ExtractionError(stage="carve", path=source.name,
@@ -96,8 +113,8 @@ def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_
         time.sleep(interval)
         t0 = time.monotonic()
         written, entries = _usage(extract_root)
-        interval = max(POLL_MIN_S, min(2.0, (time.monotonic() - t0) * 5))
-        if written + already_written > byte_bound:
+        interval = max(POLL_MIN_S, min(POLL_MAX_S, (time.monotonic() - t0) * 5))
+        if written + already_written >= byte_bound:  # a file at the FSIZE cap counts too
             stopped = byte_name
             message = f"unblob output exceeded {byte_bound} bytes ({byte_name}); stopped"
         elif entries > limits.max_files:
@@ -111,6 +128,14 @@ def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_
             run.limits_hit.append(stopped)
             run.errors.append(ExtractionError(stage="limits", path=source.name, message=message))
             break
+    capped = at_file_limit(extract_root, remaining) if not stopped else []
+    if capped:
+        run.limits_hit.append(byte_name)
+        run.errors.append(ExtractionError(
+            stage="limits", path=_rel(str(capped[0]), work_dir),
+            message=f"a file reached the size limit of {remaining} bytes ({byte_name}); "
+                    "its extractor was stopped there"))
+    shutil.rmtree(private_tmp(work_dir), ignore_errors=True)
     stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
@@ -173,6 +198,8 @@ def _read_report(results: list[dict[str, Any]], run: UnblobRun, work_dir: Path,
                 run.chunks.append(Chunk(start=rep["start_offset"], end=rep["end_offset"],
                                         kind=rep.get("handler_name", "chunk"), depth=depth,
                                         parent=parent, note=note))
+                if any(r.get("exit_code") == -signal.SIGXFSZ for r in problems):
+                    _hit_file_limit(run)
                 for r in problems:
                     run.errors.append(ExtractionError(
                         stage=rep.get("handler_name", "carve"), path=parent,
@@ -185,10 +212,26 @@ def _read_report(results: list[dict[str, Any]], run: UnblobRun, work_dir: Path,
                 run.errors.append(ExtractionError(stage="carve", path=parent, message=_describe(rep)))
 
 
+def _hit_file_limit(run: UnblobRun) -> None:
+    if FILE_LIMIT not in run.limits_hit:
+        run.limits_hit.append(FILE_LIMIT)
+
+
 def _describe(report: dict[str, Any]) -> str:
+    """One line for a report entry of unblob (a traceback becomes its exception line; the
+    whole entry goes to the --debug log)."""
     kind = report.get("__typename__", "report")
     detail = {k: v for k, v in report.items() if k not in ("__typename__", "severity")}
+    log_debug(f"unblob {kind}: {json.dumps(detail, default=str)}")
+    if detail.get("exit_code") == -signal.SIGXFSZ:
+        return f"{kind}: {detail.get('command', 'extractor')!s:.120} stopped at the file size limit"
+    if isinstance(detail.get("stderr"), str):  # unblob stores a tool's stderr base64-encoded
+        try:
+            detail["stderr"] = base64.b64decode(detail["stderr"], validate=True).decode(
+                "utf-8", "replace")
+        except ValueError:
+            pass
     for key in ("problem", "exception", "stderr", "cmd"):
         if detail.get(key):
-            return f"{kind}: {str(detail[key])[:400]}"
-    return f"{kind}: {json.dumps(detail, default=str)[:400]}"
+            return f"{kind}: {one_line(detail[key])}"
+    return f"{kind}: {one_line(json.dumps(detail, default=str))}"

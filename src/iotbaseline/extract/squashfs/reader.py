@@ -184,7 +184,7 @@ class SquashfsImage:
             uids = list(struct.unpack_from(f"{e}{sb.no_uids}I", self.data, sb.id_table_start))
             gids = list(struct.unpack_from(f"{e}{sb.no_guids}I", self.data, sb.guid_table_start))
             return uids, gids
-        except (struct.error, SquashfsError):
+        except (struct.error, OverflowError, SquashfsError):  # OverflowError: offset > 2**63
             return [], []  # ownership is informative only; its loss must not stop extraction
 
     def owner(self, node: Inode) -> tuple[int | None, int | None]:
@@ -268,7 +268,7 @@ class SquashfsImage:
         ptr = "I" if sb.major == 2 else "Q"
         try:
             index = struct.unpack_from(f"{e}{n_blocks}{ptr}", self.data, sb.fragment_table_start)
-        except struct.error as exc:
+        except (struct.error, OverflowError) as exc:  # OverflowError: offset > 2**63 (fuzzing)
             raise SquashfsError("fragment table index outside the image") from exc
         raw = b"".join(self._metadata_block(p)[0] for p in index)
         table: list[tuple[int, int]] = []
