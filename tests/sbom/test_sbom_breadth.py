@@ -225,3 +225,16 @@ def test_vxworks_image_without_root_file_system(corpus: Path, tmp_path: Path) ->
     assert set(got) == {("goahead", None), ("openssl", "0.9.8"), ("openssh", "3.4p1")}
     assert got[("openssl", "0.9.8")].evidence[0].match.endswith("@0x6b892c")
     assert got[("goahead", None)].evidence[0].method == "markers:goahead"
+
+
+def test_conflict_and_versionless_find_are_one_component(tmp_path: Path) -> None:
+    # package 1.19.4 vs binary 1.19.3 (a conflict) and a second file naming no version: one
+    # component without version, every evidence kept, unique reference
+    index = tree(tmp_path, {
+        "/usr/lib/opkg/status": b"Package: goahead\nVersion: 2.5.0-1\nStatus: install user installed\n\n",
+        "/usr/sbin/webs": ELF_HEADER + b"\x00Server: GoAhead-Webs/2.1.8\r\n\x00",
+        "/usr/sbin/webs2": ELF_HEADER + b"\x00Server: GoAhead-Webs\r\n\x00",
+    })
+    goahead = named(identify_components(index), "goahead")
+    assert [c.version for c in goahead] == [None]
+    assert {e.path for e in goahead[0].evidence} == {"/usr/lib/opkg/status", "/usr/sbin/webs", "/usr/sbin/webs2"}

@@ -74,8 +74,24 @@ def resolve_versions(drafts: list[Draft]) -> list[Draft]:
         if len({d.version for d in versioned}) < 2 or (group[0].sig and group[0].sig.special):
             out.extend(group)
             continue
-        out.extend(_resolve_group(group))
+        out.extend(_merge_unversioned(_resolve_group(group)))
     return out
+
+
+def _merge_unversioned(drafts: list[Draft]) -> list[Draft]:
+    """A conflict and a version-less find of the same component share one reference (name,
+    no version): keep them as one component with all their evidence and notes."""
+    unversioned = [d for d in drafts if d.version is None]
+    if len(unversioned) < 2:
+        return drafts
+    first = unversioned[0]
+    for other in unversioned[1:]:
+        for ev in other.evidence:
+            first.add(ev, "signature")
+        first.sources |= other.sources
+        for note in other.notes:
+            first.note(note)
+    return [d for d in drafts if d.version is not None] + [first]
 
 
 def _resolve_group(group: list[Draft]) -> list[Draft]:
