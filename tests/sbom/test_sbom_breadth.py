@@ -238,3 +238,19 @@ def test_conflict_and_versionless_find_are_one_component(tmp_path: Path) -> None
     goahead = named(identify_components(index), "goahead")
     assert [c.version for c in goahead] == [None]
     assert {e.path for e in goahead[0].evidence} == {"/usr/lib/opkg/status", "/usr/sbin/webs", "/usr/sbin/webs2"}
+
+
+@pytest.mark.corpus
+def test_sbom_command_on_a_bare_kernel_partition(corpus: Path, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from iotbaseline.cli import main
+
+    out = tmp_path / "k.cdx.json"
+    result = CliRunner().invoke(main, ["sbom", str(corpus / "escam-g02-goke" / "kernel.bin"), "-o", str(out),
+                                       "--no-vulns", "--work-dir", str(tmp_path / "work")])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert [(c["name"], c["version"]) for c in doc["components"]] == [("linux-kernel", "3.4.43")]
