@@ -1,10 +1,11 @@
 """Several writers on one PostgreSQL store at once (a fresh database, so they also race to
 create the schema): every record lands exactly once, with all its rows; overlapping records are
 kept once, never duplicated or half-written. The records are built from a real assessment.json
-(the stored demo image's), each writer giving it other image hashes."""
+(the demo image's, from the shared batch), each writer giving it other image hashes."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from collections import Counter
 
@@ -15,7 +16,7 @@ from iotbaseline.store import AssessmentKey, ProductIdentity, ScanRecord, Store
 from iotbaseline.store.records import child_rows
 from iotbaseline.store.schema import AssessmentRow, FirmwareVersion, Image, Product, VerdictRow
 
-pytestmark = [pytest.mark.network]
+pytestmark = [pytest.mark.corpus, pytest.mark.network]
 
 PER_WRITER = 12
 OVERLAP = 4  # the first records of every writer are the same images
@@ -40,21 +41,31 @@ def _writer(url: str, document: str, writer: int, results: multiprocessing.Queue
     results.put(saved)
 
 
-def test_concurrent_writers_lose_nothing(pg, demo_image, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from iotbaseline.demo import demo_profile_path
-    from iotbaseline.fleet.work import scan_image
-    from iotbaseline.pipeline import ScanOptions
+def _stored_demo_document(sqlite_batch, demo_image) -> str:  # type: ignore[no-untyped-def]
+    """The demo image's assessment.json as the shared batch stored it (no second scan)."""
+    from iotbaseline.store.queries import assessment_document
+    from iotbaseline.store.records import file_sha256
+    from iotbaseline.store.schema import AssessmentRow, Image
 
-    record = scan_image(str(demo_image), AssessmentKey("x", "t", "", "k"),
-                        ScanOptions(out_dir=tmp_path, profile=demo_profile_path(), use_db=False,
-                                    crack_seconds=2), str(tmp_path / "work"))
-    assert record.status == "done" and record.document, record.error
-    assert record.identity.model == "IPC-200" and record.identity.source.startswith("profile")
+    store = Store.open(sqlite_batch.url)
+    try:
+        with store.engine.connect() as conn:
+            aid = conn.execute(select(AssessmentRow.id).join(Image, Image.id == AssessmentRow.image_id)
+                               .where(Image.sha256 == file_sha256(demo_image))).scalar_one()
+            document = assessment_document(conn, aid)
+    finally:
+        store.close()
+    assert document
+    return document
+
+
+def test_concurrent_writers_lose_nothing(pg, sqlite_batch, demo_image) -> None:  # type: ignore[no-untyped-def]
+    document = _stored_demo_document(sqlite_batch, demo_image)
     url = pg.create_database("fleet_concurrent")
     writers = 3
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    procs = [context.Process(target=_writer, args=(url, record.document, w, results)) for w in range(writers)]
+    procs = [context.Process(target=_writer, args=(url, document, w, results)) for w in range(writers)]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -63,7 +74,7 @@ def test_concurrent_writers_lose_nothing(pg, demo_image, tmp_path) -> None:  # t
     saved = sum(results.get(timeout=5) for _ in procs)
     expected = OVERLAP + writers * (PER_WRITER - OVERLAP)
     assert saved == expected  # each overlapping image saved by exactly one writer
-    per_assessment = len(child_rows(__import__("json").loads(record.document))["verdicts"])
+    per_assessment = len(child_rows(json.loads(document))["verdicts"])
     store = Store.open(url)
     try:
         with store.engine.connect() as conn:
