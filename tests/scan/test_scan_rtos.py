@@ -110,6 +110,9 @@ def test_vxworks_images(tmp_path: Path, product: str, image: str, web_file: str)
     assert roots and Path(roots[0]["path"], web_file.lstrip("/")).is_file()
     # the decompressed VxWorks image is searched as a flat binary
     assert assessment["extraction"]["flat_images"]
+    # negative control: "password"/"admin" are identifiers and help text there, not credentials
+    assert not [f for f in assessment["findings"] if f["check"] == "IOTB-CRED-007"]
+    assert outcomes["IOTB-CRED-007"]["summary"] == "VxWorks 5.5.1 image: not microcontroller firmware"
     for error in assessment["errors"]:
         assert "\n" not in error["message"] and "Traceback" not in error["message"]
 
