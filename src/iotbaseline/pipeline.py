@@ -328,6 +328,11 @@ def _run_stages(
             findings=findings, outcomes=outcomes, observations=observations, components=components,
             inferred=inferred,
         )
+    from iotbaseline.errors import one_line
+
+    # one line each, whatever a tool wrote (no traceback text in any report)
+    for e in extraction.errors:
+        e.message = one_line(e.message) or e.message[:300]
     assessment.errors.extend(
         AnalysisError(stage="extract", message=e.message, path=e.path) for e in extraction.errors
     )

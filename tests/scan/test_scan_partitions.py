@@ -279,3 +279,19 @@ def test_scan_cli_bad_mount_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "nosuch" in lines[0] and "a.bin" in lines[0]
+
+
+# ---- errors are one line (part 6) -------------------------------------------------------
+def test_crashing_stage_is_one_line_naming_the_part() -> None:
+    from iotbaseline.pipeline import _Stages
+
+    stages = _Stages(None)
+    stages.part = "conf.bin"
+
+    def crash() -> int:
+        raise ValueError("inode table runs past the image\nsecond line")
+
+    assert stages.run("inventory", crash, -1) == -1
+    [error] = stages.errors
+    assert error.stage == "inventory" and error.path == "conf.bin"
+    assert error.message == "ValueError: inode table runs past the image"
