@@ -51,7 +51,7 @@ def _table(summary) -> Table:  # type: ignore[no-untyped-def]
 @click.option("--product", help="Product name for images whose profile does not name one.")
 @click.option("--version", "fw_version", help="Firmware version for images whose profile does not give one.")
 @click.option("--rescan", is_flag=True, help="Scan images already in the store again and replace their assessments.")
-@click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True)
+@click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Time bound for password cracking, per image.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def command(inputs: tuple[str, ...], store_url: str | None, workers: int | None, scheduler: str | None,
             profile: Path | None, catalogs: tuple[str, ...], db_path: Path | None, no_db: bool,

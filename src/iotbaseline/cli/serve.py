@@ -27,7 +27,7 @@ def token_problem(host: str, token: str | None) -> str | None:
 @click.command(name="serve")
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port to listen on.")
 @click.option("--token", default=None, help=f"Token every page and API call must carry (default: ${ENV_TOKEN}); required for any bind other than 127.0.0.1/::1.")
 def command(store_url: str | None, host: str, port: int, token: str | None) -> None:
     """Serve the dashboard (products → versions → assessments, trends, diffs, fleet search,
