@@ -69,3 +69,35 @@ def test_traceback_goes_to_the_debug_log_only_when_enabled(tmp_path: Path) -> No
     assert text.count("Traceback (most recent call last)") == 1
     assert "inventory [b @0x10]: ValueError" in text and "in _boom" in text
     assert "part=a" not in text and "[a]" not in text
+
+
+def test_extraction_crash_is_one_line_and_traceback_only_with_debug(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser crash on hostile bytes (simulated in the fast path) becomes one line in
+    extraction.json; the traceback is in DIR/debug.log only when --debug is given."""
+    import json
+    import os
+
+    from click.testing import CliRunner
+
+    from iotbaseline.cli.extract import command
+    from iotbaseline.extract import pipeline
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("inode table runs past the image\nsecond line")
+
+    monkeypatch.setattr(pipeline, "carve_image", crash)
+    image = tmp_path / "random.bin"
+    image.write_bytes(os.urandom(4096))
+    for flags, out in (([], tmp_path / "plain"), (["--debug"], tmp_path / "debug")):
+        result = CliRunner().invoke(command, [str(image), "-o", str(out), *flags])
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        errors = json.loads((out / "extraction.json").read_text())["errors"]
+        carve = [e for e in errors if e["stage"] == "carve" and "inode table" in e["message"]]
+        assert carve == [{"stage": "carve", "path": "random.bin", "offset": None, "size": None,
+                          "message": "ValueError: inode table runs past the image"}]
+        assert all("\n" not in e["message"] for e in errors)
+    assert not (tmp_path / "plain" / "debug.log").exists()
+    log = (tmp_path / "debug" / "debug.log").read_text()
+    assert "Traceback (most recent call last)" in log and "in crash" in log
