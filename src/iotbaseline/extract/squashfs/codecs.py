@@ -110,6 +110,14 @@ def _after_marker(inner: Decoder, skip: int) -> Decoder:
     return lambda data, max_out: inner(data[skip:], max_out)
 
 
+def _lzma_alone_any_size(data: bytes, max_out: int) -> bytes:
+    """An "alone" header whose 8-byte size field is wrong (some vendor tools write the block
+    size or garbage there): decoded as if the size were unknown."""
+    if len(data) < 14 or data[0] >= 225:
+        raise CodecError("not an lzma-alone header")
+    return _lzma_stream(lzma.FORMAT_ALONE)(data[:5] + b"\xff" * 8 + data[13:], max_out)
+
+
 def _raw_with(lc: int, lp: int, pb: int, dict_size: int) -> Decoder:
     filt = _lzma1_filter(lc, lp, pb, dict_size)
     return lambda data, max_out: _raw_lzma1(filt, data, max_out)
@@ -136,6 +144,8 @@ LZMA_ALONE = Codec("lzma-alone", _lzma_alone)
 LZO = Codec("lzo", _lzo)
 LZ4 = Codec("lz4", _lz4)
 ZSTD = Codec("zstd", _zstd)
+LZMA_ALONE_ANY_SIZE = Codec("lzma-alone (size field ignored)", _lzma_alone_any_size,
+                            unterminated=True)
 LZMA_5BYTE = Codec("lzma-5byte-header", _lzma_five_byte_header, unterminated=True)
 
 # SquashFS 4 compressor ids (superblock field "compression").
@@ -168,7 +178,7 @@ def candidate_codecs(
     found: list[Codec] = []
     if declared is not None:
         found.append(declared)
-    found += [GZIP, LZMA_ALONE, LZMA_5BYTE, XZ]
+    found += [GZIP, LZMA_ALONE, LZMA_5BYTE, XZ, LZMA_ALONE_ANY_SIZE]
     for props in hint_props:  # a properties byte a vendor left in the superblock
         if 0 < props < 225:
             lc, rest = props % 9, props // 9
