@@ -18,6 +18,7 @@ import posixpath
 import re
 import shutil
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,7 @@ def extract_device(sources: list[Path], work_dir: Path, limits: Any = None,
     explicit = parse_mount_options(mount_options, names)
     work_dir.mkdir(parents=True, exist_ok=True)
     work_dir = work_dir.resolve()
-    parts: list[_Part] = []
-    for number, source in enumerate(sources):
+    def one(number: int, source: Path) -> _Part:
         part = _Part(source=source)
         with source.open("rb") as handle:
             head = handle.read(MAX_ENV_PROBE + 1)
@@ -142,7 +142,11 @@ def extract_device(sources: list[Path], work_dir: Path, limits: Any = None,
             part.result = extract_image(source, target, limits)
             adopt_tree(part)
             part.format = _format(part, head)
-        parts.append(part)
+        return part
+
+    # partitions are independent: two at a time (unblob works in its own process)
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        parts = list(pool.map(one, range(len(sources)), sources))
     decisions = _decide_mounts(parts, explicit)
     return _merge(parts, decisions, work_dir, label or " + ".join(names))
 
