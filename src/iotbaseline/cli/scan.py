@@ -68,9 +68,10 @@ def run_and_report(source: Path | list[Path], options: object, fail_on: str | No
 @click.option("--show-secrets", is_flag=True, help="Keep cracked passwords and key material in assessment.json.")
 @click.option("--vex", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="The maker's VEX statements (OpenVEX or CycloneDX): CVEs they clear are shown as suppressed, with the reason, and not counted.")
 @click.option("--crack-seconds", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Time bound for password cracking.")
+@click.option("--debug", is_flag=True, help="Write tracebacks of recorded errors to OUTPUT/debug.log.")
 def command(paths: tuple[Path, ...], mounts: tuple[str, ...], out_dir: Path, profile: Path | None, catalogs: tuple[str, ...], probe_results: Path | None,
             stream_results: Path | None, db_path: Path | None, no_db: bool, fail_on: str | None, formats: tuple[str, ...], jobs: int | None,
-            show_secrets: bool, crack_seconds: float, vex: Path | None) -> None:
+            show_secrets: bool, crack_seconds: float, vex: Path | None, debug: bool = False) -> None:
     """Scan a firmware image, an archive of a root filesystem, or a directory: extract, inventory,
     run the baseline checks, build the SBOM, match CVEs, decide verdicts and write the reports.
     Several paths (or a directory of partition dumps) are the partitions of one device.
@@ -78,6 +79,14 @@ def command(paths: tuple[Path, ...], mounts: tuple[str, ...], out_dir: Path, pro
     Exit codes: 0 done; 1 done and --fail-on reached; 2 bad usage or unreadable input;
     3 internal error."""
     from iotbaseline.pipeline import ALL_FORMATS, ScanOptions
+
+    if debug:  # tracebacks only here; reports keep one line per error (iotbaseline.errors)
+        from iotbaseline.errors import enable_debug_log
+
+        try:
+            enable_debug_log(out_dir / "debug.log")
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {out_dir / 'debug.log'}: {exc.strerror}") from exc
 
     options = ScanOptions(
         out_dir=out_dir, profile=profile, catalogs=catalogs, probe_results=probe_results,
