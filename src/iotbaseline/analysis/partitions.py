@@ -16,7 +16,6 @@ import json
 import os
 import posixpath
 import re
-import shutil
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -559,7 +558,3 @@ def attribute_files(inventory: Any, extraction: ExtractionResult) -> None:
                                     f"{part.input}:{inner}"]
                 break
 
-
-def remove_leftovers(work_dir: Path) -> None:
-    """The hidden entries are not part of the device; drop them after the scan if wanted."""
-    shutil.rmtree(work_dir / "hidden", ignore_errors=True)
