@@ -6,7 +6,7 @@
    versions and verdicts), through the real FastAPI app;
 3. the time to store one real assessment (the per-image write cost of a batch).
 
-Usage: bench_fleet.py [--corpus DIR] [--runs N] [--skip-scan] [--assessments N] [--store URL]
+Usage: bench_fleet.py [--corpus DIR] [--runs N] [--skip-scan] [--skip-queries] [--assessments N] [--store URL]
 IOTBASELINE_CORPUS gives the corpus by default; the scan part is skipped without one.
 """
 
@@ -188,6 +188,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=os.environ.get("IOTBASELINE_CORPUS"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--skip-queries", action="store_true")
     parser.add_argument("--assessments", type=int, default=10000)
     parser.add_argument("--store", help="store URL for the query part (default: a fresh SQLite file)")
     args = parser.parse_args()
@@ -196,6 +197,8 @@ def main() -> None:
         bench_scan(Path(args.corpus), args.runs)
     elif not args.skip_scan:
         print("scan: skipped (no corpus: set IOTBASELINE_CORPUS or --corpus)")
+    if args.skip_queries:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         document = _demo_document(Path(tmp))
         store = Store.open(args.store or f"sqlite:///{tmp}/queries.sqlite")
