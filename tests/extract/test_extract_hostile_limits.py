@@ -72,3 +72,24 @@ def test_decompress_bounded(codec: str, pack: object) -> None:
 def test_decompress_bounded_unknown_codec() -> None:
     with pytest.raises(ValueError, match="unknown codec"):
         decompress_bounded(b"", "rar", 10)
+
+
+def test_squashfs4_hard_linked_file_extracts(tmp_path: Path) -> None:
+    """mksquashfs stores a hard-linked file as an extended inode (LREG); its 7-field layout
+    was read with 6 formats and crashed (found by fuzzing, tests/fuzz_regressions/squashfs)."""
+    import os
+
+    from iotbaseline.extract.limits import Budget, Limits
+    from iotbaseline.extract.squashfs.extract import extract_squashfs
+
+    root = tmp_path / "root" / "etc"
+    root.mkdir(parents=True)
+    (root / "a").write_bytes(os.urandom(5000))
+    os.link(root / "a", root / "b")
+    image = tmp_path / "i.sqfs"
+    subprocess.run(["mksquashfs", str(root.parent), str(image), "-noappend", "-quiet"],
+                   check=True, capture_output=True)
+    data = image.read_bytes()
+    outcome = extract_squashfs(data, 0, tmp_path / "out", Budget(Limits(), len(data)))
+    assert outcome.errors == []
+    assert (tmp_path / "out" / "etc" / "b").read_bytes() == (root / "a").read_bytes()

@@ -181,7 +181,7 @@ def _parse_v4(buf: bytes, pos: int, big: bool, block_log: int) -> Inode:
             node.blocks_start, node.fragment, node.frag_offset, node.file_size = start, frag, offset, size
             node.block_sizes = _block_list(buf, p + 16, node, block_log, e)
         elif itype == LFILE:
-            start, size, _sparse, _nlink, frag, offset, _x = struct.unpack_from(e + "QQQIII", buf, p)
+            start, size, _sparse, _nlink, frag, offset, _x = struct.unpack_from(e + "QQQIIII", buf, p)
             node.blocks_start, node.fragment, node.frag_offset, node.file_size = start, frag, offset, size
             node.block_sizes = _block_list(buf, p + 40, node, block_log, e)
         elif itype in (SYMLINK, LSYMLINK):
