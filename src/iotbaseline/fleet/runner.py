@@ -65,6 +65,13 @@ def _item(record: ScanRecord, saved_id: int | None, saved: bool) -> BatchItem:
                      seconds=record.seconds, error=record.error)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _client(workers: int, scheduler: str | None) -> tuple[Any, Any]:
     from dask.distributed import Client, LocalCluster
 
@@ -101,9 +108,12 @@ def run_batch(inputs: list[ImageInput], store: Store, options: ScanOptions, *, w
     try:
         from dask.distributed import as_completed
 
+        # biggest images first (Dask priority): the longest scans start early instead of
+        # finishing last on one worker while the others are idle
         futures = {
             client.submit(scan_image, str(entry.path), key, options, str(work_root), entry.product,
-                          entry.version, pure=False, key=f"iotbaseline-scan-{n}-{key.sha256[:12]}"): entry
+                          entry.version, pure=False, key=f"iotbaseline-scan-{n}-{key.sha256[:12]}",
+                          priority=_size(entry.path)): entry
             for n, (entry, key) in enumerate(todo)
         }
         keys = {f: k for f, (_, k) in zip(futures, todo, strict=True)}
