@@ -62,3 +62,31 @@ def test_reason_that_already_names_what_is_missing_is_not_repeated() -> None:
     row = row[: row.index("</tr>")]
     assert 'data-verdict="INCONCLUSIVE"' in row
     assert row.count("support_period.end") == 1 and "Missing:" not in row
+
+
+def test_markdown_report_gives_regulation_readiness_with_every_blocker() -> None:
+    # Issue 16: the readiness answer belongs in every human report; the Markdown one lacked it.
+    from iotbaseline.model import (BlockingRequirement, Evidence, Readiness, ReadinessStatus,
+                                   VerdictValue)
+
+    data = assessment()
+    blockers = [BlockingRequirement(ref=f"uk-psti:S1.{n}", title="No universal default passwords",
+                                    verdict=VerdictValue.FAIL, reason=f"reason {n} <script>",
+                                    evidence=[Evidence(kind="file", ref="/etc/shadow", line=1)])
+                for n in range(1, 6)]
+    blockers.append(BlockingRequirement(ref="uk-psti:S2.1", verdict=VerdictValue.INCONCLUSIVE,
+                                        reason="Not decided.", missing=["declaration disclosure"]))
+    data.readiness = [Readiness(regulation="uk-psti", name="UK PSTI", applies_from="2024-04-29",
+                                status=ReadinessStatus.NOT_READY, summary="6 requirements block it",
+                                blocking=blockers)]
+    text = render_markdown(data, load_catalogs([ETSI]))
+    assert "## Regulation readiness" in text
+    assert "| UK PSTI | 2024-04-29 | **NOT READY** | 6 requirements block it |" in text
+    # all six blockers, not the terminal's first few
+    assert all(f"uk-psti:S1.{n} No universal default passwords: reason {n}" in text for n in range(1, 6))
+    assert "file ` /etc/shadow:1 `" in text
+    assert "Missing: declaration disclosure." in text
+    section = text[text.index("## Regulation readiness"):text.index("## Requirements")]
+    assert "<script>" not in section and "reason 1 &lt;script&gt;" in section
+    # before the requirement tables, so a reader meets the answer first
+    assert text.index("## Regulation readiness") < text.index("## Requirements")

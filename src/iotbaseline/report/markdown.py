@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from iotbaseline.catalog.model import Catalog
-from iotbaseline.model import Assessment
+from iotbaseline.model import Assessment, BlockingRequirement, Readiness
 from iotbaseline.report.view import VERDICT_LABEL, VERDICT_ORDER, ReportView, build_view
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
@@ -55,6 +55,36 @@ def _glance(view: ReportView) -> list[str]:
                      f"{c.decided_by_evidence} of {c.total} ({c.decided_by_declaration} on declarations only) |")
     sev = ", ".join(f"{n} {s.value}" for s, n in view.severity_counts)
     lines += ["", f"Findings: {view.total_findings} ({sev}).", ""]
+    return lines
+
+
+def _blocker_line(b: BlockingRequirement) -> str:
+    """One blocking requirement: its verdict, why, and the evidence (or what is missing)."""
+    shown = [f"{e.kind} {_code(e.ref + (f':{e.line}' if e.line else ''))}" for e in b.evidence[:MAX_EVIDENCE]]
+    more = f"; {len(b.evidence) - MAX_EVIDENCE} more" if len(b.evidence) > MAX_EVIDENCE else ""
+    missing = f" Missing: {md_text('; '.join(b.missing))}." if b.missing and not b.evidence else ""
+    title = f" {md_text(b.title)}" if b.title else ""
+    seen = f" Evidence: {'; '.join(shown)}{more}." if shown else ""
+    return f"- **{b.verdict.value}** {md_text(b.ref)}{title}: {md_text(b.reason)}{missing}{seen}"
+
+
+def _readiness(items: list[Readiness]) -> list[str]:
+    """Per regulation, the readiness answer and every requirement that blocks it (the terminal
+    shows the first few; a report for a ticket or a pull request shows them all)."""
+    if not items:
+        return []
+    lines = ["## Regulation readiness", "",
+             "The evidence's reading of each regulation, not a legal decision.", "",
+             "| Regulation | Applies from | Status | Why |", "|---|---|---|---|"]
+    for r in items:
+        lines.append(f"| {md_text(r.name)} | {md_text(r.applies_from)} | **{r.status.value}** | "
+                     f"{md_text(r.summary)} |")
+    lines.append("")
+    for r in items:
+        if r.blocking:
+            lines += [f"### {md_text(r.name)}: what blocks it", ""]
+            lines += [_blocker_line(b) for b in r.blocking]
+            lines.append("")
     return lines
 
 
@@ -144,7 +174,7 @@ def _gaps_and_questions(view: ReportView) -> list[str]:
 
 def render_markdown(assessment: Assessment, catalogs: dict[str, Catalog]) -> str:
     view = build_view(assessment, catalogs)
-    parts = (_header(view) + _glance(view) + _catalogs(view) + _findings(view)
+    parts = (_header(view) + _glance(view) + _readiness(assessment.readiness) + _catalogs(view) + _findings(view)
              + _components(view) + _gaps_and_questions(view))
     return "\n".join(parts)
 
