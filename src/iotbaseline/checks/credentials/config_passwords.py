@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 
+from iotbaseline.analysis.reachability import Use, reachability
 from iotbaseline.checks.credentials import crack as cred_crack
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
-from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_files
+from iotbaseline.checks.textscan import TextFile, blob_strings, excerpt, is_comment, text_files
 from iotbaseline.model import Evidence, Severity
 
 CONFIG_SUFFIXES = (".conf", ".cfg", ".ini", ".xml", ".json", ".nvm", ".default", ".defaults",
@@ -31,6 +33,7 @@ _ASSIGN = re.compile(
      |["'](?P<jk>{_KEY})["']\s*:\s*"(?P<jv>[^"\n]*)"                         # json: "key": "v"
      |<(?P<xk>{_KEY})(?:\s[^>]*)?>(?P<xv>[^<\n]*)</(?P=xk)>                  # xml: <key>v</key>
      |(?P<xak>{_KEY})\s*=\s*"(?P<xav>[^"\n]*)"(?=[\s/>])                     # xml attribute
+     |^[ \t]*(?P<qk>{_KEY})[ \t]*=[ \t]*"(?P<qv>[^"\n]*)"[ \t]*(?:$|[#;])    # ini: key = "v  "
      |^[ \t]*(?:export[ \t]+)?(?P<kk>{_KEY})[ \t]*[=:][ \t]*(?P<kv>[^\s#;"'<>,]*)[ \t]*(?:$|[#;]))  # key=value, key: v
     """,
     re.MULTILINE,
@@ -61,8 +64,8 @@ def _password_assignments(tf: TextFile) -> list[tuple[int, str, str, str]]:
     out = []
     text = _blank_xml_comments(tf.text) if "<!--" in tf.text else tf.text
     for m in _ASSIGN.finditer(text):
-        key = next(m.group(g) for g in ("uk", "jk", "xk", "xak", "kk") if m.group(g) is not None)
-        value = next(m.group(g) for g in ("uv", "jv", "xv", "xav", "kv") if m.group(g) is not None)
+        key = next(m.group(g) for g in ("uk", "jk", "xk", "xak", "qk", "kk") if m.group(g) is not None)
+        value = next(m.group(g) for g in ("uv", "jv", "xv", "xav", "qv", "kv") if m.group(g) is not None)
         value = value.strip()
         line_text = tf.line_text(m.start(m.lastgroup or 0) if m.lastgroup else m.start())
         if is_comment(line_text) or _NOT_A_PASSWORD_KEY.search(key):
@@ -72,6 +75,117 @@ def _password_assignments(tf: TextFile) -> list[tuple[int, str, str, str]]:
         line = tf.line_number(m.start(m.lastgroup) if m.lastgroup else m.start())
         out.append((line, key, value, line_text))
     return out
+
+# ---- which assignments are credentials of the device --------------------------------------
+
+_WIFI_KEY = re.compile(r"(?i)wpa|psk|wep|wifi|wlan|wl\d*_")
+_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+_USER_KEY = re.compile(r"""(?ix)(?:^|[\s<"'{,])[\w.-]*?(?:user(?:_?name)?|uname|login|account|name|uid)
+                         (?:["']?\s*[=:]\s*["']?|>)\s*([^"'<\n]*)""")
+
+
+def _neighbourhood(tf: TextFile, line: int, radius: int = 4) -> list[str]:
+    """The lines of the same INI section (or of the nearby block) around ``line``."""
+    lines = tf.lines()
+    lo, hi = max(0, line - 1 - radius), min(len(lines), line + radius)
+    block = lines[lo:hi]
+    start = line - 1 - lo
+    top = next((i for i in range(start, -1, -1) if _SECTION.match(block[i])), None)
+    bottom = next((i for i in range(start + 1, len(block)) if _SECTION.match(block[i])), None)
+    return block[(top or 0):(bottom if bottom is not None else len(block))]
+
+
+def _paired_user(tf: TextFile, line: int) -> str | None:
+    """The user name written beside a password (same section or block), stripped."""
+    for text in _neighbourhood(tf, line):
+        m = _USER_KEY.search(text)
+        if m and not re.search(_KEY, text.split("=")[0].split(">")[0], re.IGNORECASE):
+            return m.group(1).strip()
+    return None
+
+
+def _empty_slot(tf: TextFile, line: int, value: str) -> bool:
+    """A blank password beside a blank user name is an unused slot of a table (``[user3]``,
+    an unconfigured FTP or NVR channel), not an account with an empty password."""
+    return value == "" and _paired_user(tf, line) == ""
+
+
+def _is_csr_attribute(tf: TextFile, line: int, key: str) -> bool:
+    """OpenSSL config ``[req_attributes]`` challengePassword* are prompts and CSR attributes,
+    never a login of the device."""
+    if not key.lower().startswith("challengepassword"):
+        return False
+    for text in reversed(tf.lines()[:line]):
+        m = _SECTION.match(text)
+        if m:
+            return m.group(1).strip().lower() in ("req_attributes", "req")
+    return posixpath.basename(tf.path).endswith(".cnf")
+
+
+def _archive_of(path: str) -> str | None:
+    """The archive a file was unpacked from (an ``…_extract`` directory on its path)."""
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if part.endswith("_extract") and i < len(parts) - 1:
+            return "/".join(parts[:i] + [part[: -len("_extract")]])
+    return None
+
+
+def _fold_archive_copies(found: list[tuple[TextFile, Hit]]) -> list[tuple[TextFile, Hit]]:
+    """A copy inside an unpacked archive (factory defaults zip) repeating a fact of a file the
+    device uses is folded into that file's finding as evidence, not reported again."""
+    def fact(tf: TextFile, hit: Hit) -> tuple[str, object, object, str | None]:
+        return (posixpath.basename(tf.path), hit.properties.get("key"),
+                hit.properties.get("user"), hit.secret)
+
+    outside = {fact(tf, h): i for i, (tf, h) in enumerate(found) if _archive_of(tf.path) is None}
+    extra: dict[int, list[Evidence]] = {}
+    for tf, hit in found:
+        archive = _archive_of(tf.path)
+        owner = outside.get(fact(tf, hit)) if archive is not None else None
+        if owner is not None:
+            extra.setdefault(owner, []).append(Evidence(
+                kind="file", ref=tf.path, sha256=tf.entry.sha256, line=hit.line,
+                detail=f"the same value in the copy unpacked from {archive}"))
+    out: list[tuple[TextFile, Hit]] = []
+    for i, (tf, hit) in enumerate(found):
+        archive = _archive_of(tf.path)
+        if archive is not None and outside.get(fact(tf, hit)) is not None:
+            continue
+        if i in extra:
+            hit = replace(hit, evidence=(*hit.evidence, *extra[i]))
+        out.append((tf, hit))
+    return out
+
+
+def _names_in_image(ctx: CheckContext) -> frozenset[str]:
+    """File names that any program or script of the image mentions."""
+    names: set[str] = set()
+    for bs in blob_strings(ctx):
+        names.update(_FILE_NAME.findall(bs.joined))
+    for tf in text_files(ctx):
+        if tf.entry.kind == "script":
+            names.update(_FILE_NAME.findall(tf.text))
+    return frozenset(posixpath.basename(n) for n in names)
+
+
+_FILE_NAME = re.compile(r"[\w\-/]*[\w\-]\.[A-Za-z]{2,10}\b")
+
+
+def _judge_use(ctx: CheckContext, tf: TextFile, hit: Hit) -> Hit:
+    """A file nothing in the image names, while boot is understood, is an unused sample: at
+    most a low "unused file ships a password"."""
+    reach = reachability(ctx)
+    if reach.use(tf.path) != Use.UNUSED:
+        return hit
+    names: frozenset[str] = ctx.fact("cred.names_in_image", _names_in_image)
+    name = posixpath.basename(tf.path)
+    archive = _archive_of(tf.path)
+    if name in names or (archive is not None and posixpath.basename(archive) in names):
+        return hit
+    return replace(hit, message=f"unused file ships a password: {hit.message} (nothing "
+                   "started refers to it)", severity=Severity.LOW, confidence="low",
+                   properties={**hit.properties, "used": False})
 
 
 @check(CheckSpec(
@@ -92,28 +206,35 @@ def find_config_passwords(ctx: CheckContext) -> CheckReport:
     if not configs:
         return CheckReport(not_applicable="no configuration files in the image")
     defaults = cred_crack.default_passwords()
-    hits: list[Hit] = []
+    found: list[tuple[TextFile, Hit]] = []
     for tf in configs:
         for line, key, value, line_text in _password_assignments(tf):
+            if (_is_csr_attribute(tf, line, key) or _empty_slot(tf, line, value)
+                    or _WIFI_KEY.search(key)):  # Wi-Fi keys: IOTB-SECRET-002
+                continue
+            user = _paired_user(tf, line)
+            who = f" for user '{user}'" if user else ""
             shown = excerpt(line_text.replace(value, redact(value)) if value else line_text)
-            props = {"key": key}
+            props: dict[str, object] = {"key": key, "user": user}
             if value == "":
-                hits.append(Hit(message=f"'{key}' is blank in {tf.path}: the default password "
-                                "is empty", path=tf.path, root=tf.root, line=line, excerpt=shown,
-                                severity=Severity.HIGH, properties=props, confidence="medium"))
+                hit = Hit(message=f"'{key}'{who} is blank in {tf.path}: the default password "
+                          "is empty", path=tf.path, root=tf.root, line=line, excerpt=shown,
+                          severity=Severity.HIGH, properties=props, confidence="medium")
             elif value in defaults:
-                hits.append(Hit(message=f"'{key}' in {tf.path} is a well-known default "
-                                "password", path=tf.path, root=tf.root, line=line, excerpt=shown,
-                                secret=value, redacted=redact(value), severity=Severity.CRITICAL,
-                                properties=props))
+                hit = Hit(message=f"'{key}'{who} in {tf.path} is a well-known default "
+                          "password", path=tf.path, root=tf.root, line=line, excerpt=shown,
+                          secret=value, redacted=redact(value), severity=Severity.CRITICAL,
+                          properties=props)
             else:
-                hits.append(Hit(message=f"'{key}' in {tf.path} sets a password fixed in the "
-                                "image (the same on every unit)", path=tf.path, root=tf.root,
-                                line=line, excerpt=shown, secret=value, redacted=redact(value),
-                                severity=Severity.MEDIUM, confidence="medium", properties=props))
+                hit = Hit(message=f"'{key}'{who} in {tf.path} sets a password fixed in the "
+                          "image (the same on every unit)", path=tf.path, root=tf.root,
+                          line=line, excerpt=shown, secret=value, redacted=redact(value),
+                          severity=Severity.MEDIUM, confidence="medium", properties=props)
+            found.append((tf, hit))
+    hits = [_judge_use(ctx, tf, hit) for tf, hit in _fold_archive_copies(found)]
     examined = [Evidence(kind="note", ref="config-files",
                          detail=f"{len(configs)} configuration files searched for password keys")]
-    inferred = {"preinstalled_passwords": True} if hits else {}
+    inferred = {"preinstalled_passwords": True} if any(h.confidence != "low" for h in hits) else {}
     return CheckReport(hits=hits, examined=examined, inferred=inferred,
                        summary=f"{len(configs)} configuration files examined")
 
