@@ -768,6 +768,10 @@ class _RootReader:
                 entry = self._entry(target)
                 if entry is not None and not self._is_library(entry.path):
                     self._source(entry, frame)
+                elif entry is not None and entry.path.startswith("/lib/network/"):
+                    # vendors add their own helpers there (NETGEAR's RtDebug.sh starts the
+                    # telnet enabler): learn its functions for the calls that follow
+                    self._collect_functions(entry.path, self._lines(entry), frame)
             return
         # procd instances (OpenWrt ≥ 14.07)
         if words[0] in ("procd_set_param", "procd_append_param") and len(words) >= 2:

@@ -10,7 +10,14 @@ from __future__ import annotations
 from types import ModuleType
 
 from iotbaseline.checks.base import Check
-from iotbaseline.checks.credentials import accounts, config_passwords, flat_image, web_accounts
+from iotbaseline.checks.credentials import (
+    accounts,
+    boot_accounts,
+    compiled_defaults,
+    config_passwords,
+    flat_image,
+    web_accounts,
+)
 from iotbaseline.checks.crypto import hardware_rng, transport, weak_crypto, weak_random, wifi
 from iotbaseline.checks.hardening import aslr, daemon_privilege, elf_hardening, file_permissions
 from iotbaseline.checks.privacy import (
@@ -26,17 +33,20 @@ from iotbaseline.checks.services import (
     debug_console,
     firewall,
     hotspot_bridge,
+    login_paths,
     management,
     remote_access,
 )
 from iotbaseline.checks.updates import camera_practices, secure_boot, update_path
 
-CREDENTIALS: tuple[ModuleType, ...] = (accounts, config_passwords, flat_image, web_accounts)
+CREDENTIALS: tuple[ModuleType, ...] = (accounts, config_passwords, flat_image, web_accounts,
+                                        compiled_defaults, boot_accounts)
 SECRETS: tuple[ModuleType, ...] = (private_keys, certificates, tokens)
 CRYPTO_AND_COMMUNICATIONS: tuple[ModuleType, ...] = (weak_crypto, transport, wifi, weak_random,
                                                         hardware_rng)
 SERVICES_AND_DEBUG: tuple[ModuleType, ...] = (
     remote_access,
+    login_paths,
     management,
     debug_console,
     android_props,

@@ -20,6 +20,7 @@ from iotbaseline.checks.services.common import (
     service_evidence,
 )
 from iotbaseline.analysis.uci import load_uci
+from iotbaseline.checks.services.config_values import ConditionJudge
 from iotbaseline.model import Severity
 
 TELNET_NAMES = frozenset({"telnetd", "utelnetd", "in.telnetd", "telnetd.sh"})
@@ -29,7 +30,7 @@ TFTP_NAMES = frozenset({"tftpd", "in.tftpd", "atftpd", "opentftpd", "tftpd-hpa",
 SUPERVISORS = frozenset({"tcpsvd", "udpsvd", "inetd", "xinetd"})
 
 
-def _served_names(service: Service) -> set[str]:
+def served_names(service: Service) -> set[str]:
     """Program names a service runs: its own and, for tcpsvd/udpsvd, the served program."""
     names = {service.name}
     if service.name in SUPERVISORS:
@@ -73,6 +74,22 @@ def _openwrt_telnet_condition(ctx: CheckContext, service: Service) -> tuple[bool
     return starts, why
 
 
+def off_by_config(ctx: CheckContext, service: Service) -> str | None:
+    """Why a start never happens with the shipped configuration, or None.
+
+    ODM scripts gate telnet on a config value (``dtenable=`grep tenable config_debug.ini |
+    awk …`; if [ $dtenable -eq 1 ]``): the value is read from the file the script reads; when the
+    condition is false there, the service is present but off by default."""
+    if not service.condition or "has_root_pwd" in service.condition:
+        return None
+    judge = ConditionJudge(ctx, service)
+    if judge.judge() is not False or not judge.used:
+        return None
+    return (f"{service.source}:{service.line} starts it only when `{service.condition[:120]}`"
+            f" holds, and it does not in the shipped configuration: "
+            + "; ".join(v.describe() for v in judge.used))
+
+
 @check(CheckSpec(
     id="IOTB-SVC-001",
     title="Telnet server started at boot",
@@ -89,7 +106,7 @@ def find_telnet_server(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     disabled: list[Service] = []
     for service in started_services(ctx):
-        if not (_served_names(service) & TELNET_NAMES):
+        if not (served_names(service) & TELNET_NAMES):
             continue
         if not service.enabled:
             disabled.append(service)
@@ -97,6 +114,11 @@ def find_telnet_server(ctx: CheckContext) -> CheckReport:
         starts, why = _openwrt_telnet_condition(ctx, service)
         if starts is False:
             report.examined.append(service_evidence(service, f"not started: {why}"))
+            continue
+        off = off_by_config(ctx, service)
+        if off is not None:
+            disabled.append(service)
+            report.examined.append(service_evidence(service, f"present, off by default: {off}"))
             continue
         message = f"Telnet server {describe(service)}."
         confidence: str = "high"
@@ -111,6 +133,8 @@ def find_telnet_server(ctx: CheckContext) -> CheckReport:
                                properties={"argv": list(service.argv), "via": service.via,
                                            "condition": service.condition}))
     for service in disabled:
+        if service.enabled:
+            continue  # off by the shipped configuration: already explained above
         report.examined.append(service_evidence(service, "telnet present but not enabled"))
     report.inferred["telnet_enabled"] = bool(report.hits)
     if not report.hits:
@@ -126,6 +150,15 @@ def find_telnet_server(ctx: CheckContext) -> CheckReport:
 # ---------------------------------------------------------------------------------------------
 
 
+def login_program(service: Service) -> str | None:
+    """The login program a telnet daemon runs: its ``-l`` option, else ``/bin/login`` (the
+    default of BusyBox telnetd, utelnetd and in.telnetd)."""
+    program = _login_program(service.argv)
+    if program is None and service.name in TELNET_NAMES:
+        return "/bin/login"
+    return program
+
+
 def _login_program(argv: tuple[str, ...]) -> str | None:
     for i, a in enumerate(argv):
         if a == "-l" and i + 1 < len(argv):
@@ -139,7 +172,7 @@ _EXEC_SHELL = re.compile(r"^\s*exec\s+(?:/bin/|/usr/bin/)?(?:ash|sh|bash|hush)\b
 _ROOT_PWD_TEST = re.compile(r"\^root:|root:\[|/etc/shadow")
 
 
-def _script_gives_shell(ctx: CheckContext, program: str, service: Service) -> tuple[bool, str]:
+def script_gives_shell(ctx: CheckContext, program: str, service: Service) -> tuple[bool, str]:
     """Whether a telnetd -l script hands out a shell without asking for a password."""
     entry = ctx.index.resolve(program, service.root)
     if entry is None or entry.kind not in ("script", "text"):
@@ -185,15 +218,18 @@ def _bind_shell(service: Service) -> bool:
 def find_unauthenticated_shell(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     for service in enabled_services(ctx):
-        names = _served_names(service)
+        names = served_names(service)
         message = None
         if names & TELNET_NAMES:
-            program = _login_program(service.argv)
+            if off_by_config(ctx, service) is not None:
+                continue
+            program = login_program(service) if service.name in TELNET_NAMES \
+                else _login_program(service.argv)
             if program and is_shell(program):
                 message = (f"{describe(service)} uses `-l {program}`: whoever connects gets a "
                            f"shell without any login.")
             elif program:
-                gives, why = _script_gives_shell(ctx, program, service)
+                gives, why = script_gives_shell(ctx, program, service)
                 if gives:
                     starts, cond = _openwrt_telnet_condition(ctx, service)
                     if starts is False:
@@ -204,8 +240,11 @@ def find_unauthenticated_shell(ctx: CheckContext) -> CheckReport:
         elif _bind_shell(service):
             message = f"{describe(service)} binds a shell to a network port."
         if message:
+            if service.condition:
+                message += f" It is started when `{service.condition[:160]}` holds."
             report.hits.append(Hit(message=message, path=service.source, root=service.root,
                                    line=service.line, excerpt=" ".join(service.argv)[:200],
+                                   confidence="medium" if service.condition else "high",
                                    properties={"argv": list(service.argv)}))
     report.summary = (f"{len(report.hits)} service(s) give a shell without login" if report.hits
                       else "no network service starts a shell without login")
@@ -311,7 +350,7 @@ _ANON = re.compile(r"^\s*anonymous_enable\s*=\s*YES\b", re.IGNORECASE)
 def find_ftp_server(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     for service in enabled_services(ctx):
-        if not (_served_names(service) & FTP_NAMES):
+        if not (served_names(service) & FTP_NAMES):
             continue
         message = f"FTP server {describe(service)}."
         severity = Severity.HIGH
@@ -349,7 +388,7 @@ def find_tftp_server(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     dnsmasq_started = False
     for service in enabled_services(ctx):
-        names = _served_names(service)
+        names = served_names(service)
         if service.name == "dnsmasq":
             dnsmasq_started = True
             if "--enable-tftp" in service.argv:
