@@ -73,8 +73,9 @@ def main() -> int:
         print(f"no raw feeds under {args.nvd}/raw", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="bench-vulns-"))
-    import_times, cpu_times, records = [], [], 0
+    import_times, cpu_times, loads, records = [], [], [], 0
     for run in range(args.runs):
+        loads.append(os.getloadavg()[0])
         path = work / f"import-{run}.sqlite"
         db = VulnDatabase.open(path)
         cpu_before = _cpu()
@@ -92,8 +93,9 @@ def main() -> int:
           f"records read, {records} stored, {size:.0f} MB database): median "
           f"{statistics.median(import_times):.2f} s over {args.runs} runs "
           f"({', '.join(f'{t:.2f}' for t in import_times)}); target <= 5 s; "
-          f"CPU time (all processes) median {statistics.median(cpu_times):.2f} s; "
-          f"load average before: {os.getloadavg()[0]:.1f}")
+          f"CPU time (all processes) median {statistics.median(cpu_times):.2f} s "
+          f"({', '.join(f'{t:.2f}' for t in cpu_times)}); "
+          f"1-min load average at each start: {', '.join(f'{x:.1f}' for x in loads)}")
     # matching: the OpenWrt list against the full raw data (incl. linux-kernel-cves subset)
     db = VulnDatabase.open(path)
     db.import_files([args.nvd / "linux-kernel-cves.jsonl.gz", args.nvd / "embedded-cves.jsonl.gz"])

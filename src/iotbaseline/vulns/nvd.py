@@ -121,20 +121,22 @@ def pack(items: Iterable[tuple[str, str, str, str, bytes, list[IndexEntry]]]) ->
     return Batch(pages=pages, records=records)
 
 
-_CRITERIA: dict[str, tuple[str, str, str | None]] = {}
+Pair = tuple[str, str]
+_CRITERIA: dict[str, tuple[Pair, str | None]] = {}
 
 
-def _criterion(criteria: str) -> tuple[str, str, str | None] | None:
-    """(vendor, product, exact version text or None), memoised: the raw feeds hold 1.1M
-    criteria but only ~190k distinct ones. The version text is "version" or "version-update"
-    (1.0.2 + beta1 → "1.0.2-beta1"), without spaces; it is compared by match key at lookup."""
+def _criterion(criteria: str) -> tuple[Pair, str | None] | None:
+    """((vendor, product), exact version text or None), memoised: the raw feeds hold 1.1M
+    criteria but only ~190k distinct ones, and keeping the pair as one tuple spares building it
+    per criterion. The version text is "version" or "version-update" (1.0.2 + beta1 →
+    "1.0.2-beta1"), without spaces; it is compared by match key at lookup."""
     if "\\" in criteria:
         cpe = parse_cpe(criteria)
         if cpe is None:
             return None
         vendor, product, version, update = cpe.vendor, cpe.product, cpe.version, cpe.update
     else:
-        fields = criteria.split(":")
+        fields = criteria.split(":", 7)
         if len(fields) < 7 or fields[0] != "cpe":
             return None
         vendor, product, version, update = fields[3], fields[4], fields[5], fields[6]
@@ -144,32 +146,33 @@ def _criterion(criteria: str) -> tuple[str, str, str | None] | None:
         text = text.replace(" ", "_")
     if len(_CRITERIA) > 1_000_000:
         _CRITERIA.clear()
-    parsed = _CRITERIA[criteria] = (vendor.lower(), product.lower(), text)
+    parsed = _CRITERIA[criteria] = ((vendor.lower(), product.lower()), text)
     return parsed
 
 
 def index_entries(configurations: Iterable[Configuration]) -> list[IndexEntry]:
     """One entry per (vendor, product) that the CVE names as *vulnerable*: its exact versions
-    (space-separated) and its version ranges. A component lookup reads only these rows."""
-    found: dict[tuple[str, str], tuple[set[str], dict[tuple[str | None, ...], None]]] = {}
-    cache = _CRITERIA
+    (space-separated) and its version ranges. A component lookup reads only these rows.
+    This loop sees every one of the 1.1M criteria of a full import: keep it lean."""
+    found: dict[Pair, tuple[set[str], dict[tuple[str | None, ...], None]]] = {}
+    cached = _CRITERIA.get
     for configuration in configurations:
         for node in configuration.nodes:
             for m in node.cpeMatch:
                 if not m.vulnerable:
                     continue
-                parsed = cache.get(m.criteria) or _criterion(m.criteria)
+                parsed = cached(m.criteria) or _criterion(m.criteria)
                 if parsed is None:
                     continue
-                pair = (parsed[0], parsed[1])
+                pair, text = parsed
                 entry = found.get(pair)
                 if entry is None:
                     entry = found[pair] = (set(), {})
-                if parsed[2] is None:
+                if text is None:
                     entry[1][(m.versionStartIncluding, m.versionStartExcluding,
                               m.versionEndIncluding, m.versionEndExcluding)] = None
                 else:
-                    entry[0].add(parsed[2])
+                    entry[0].add(text)
     return [
         (vendor, product, " ".join(exact), _ENCODE(list(ranges)) if ranges else b"")
         for (vendor, product), (exact, ranges) in found.items()
