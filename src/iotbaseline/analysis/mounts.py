@@ -198,3 +198,79 @@ def _read(root: Path, rel: str) -> str | None:
     if b"\0" in data[:4096]:
         return None  # binary, not a script
     return data.decode("utf-8", errors="replace")
+
+
+# ---- what can be written on the running device ---------------------------------------------
+# File systems the kernel mounts read-only whatever the mode bits say (no write support).
+READ_ONLY_TYPES = frozenset({"squashfs", "cramfs", "romfs", "erofs", "iso9660"})
+_FS_WORDS = (("squashfs", "squashfs"), ("cramfs", "cramfs"), ("romfs", "romfs"),
+             ("erofs", "erofs"), ("iso9660", "iso9660"), ("jffs2", "jffs2"), ("ubifs", "ubifs"),
+             ("yaffs", "yaffs2"), ("ext4", "ext4"), ("ext3", "ext3"), ("ext2", "ext2"),
+             ("cpio", "cpio"), ("initramfs", "cpio"))
+_FORMAT_NOTE = re.compile(r"offset 0x[0-9a-f]+|^[^/\s:]+: [\w.-]+$", re.IGNORECASE)
+OVERLAY_TYPES = frozenset({"overlay", "overlayfs", "mini_fo", "aufs", "unionfs"})
+# OpenWrt: preinit's mount_root lays a JFFS2/UBIFS overlay over the SquashFS root
+_OVERLAY_ROOT_PROGRAMS = ("sbin/mount_root", "lib/preinit/80_mount_root")
+
+
+def filesystem_of(provenance: list[str]) -> str | None:
+    """The file-system type a tree was unpacked from, read from its provenance chain (innermost
+    first); None when the chain names none (a directory, an archive)."""
+    for note in reversed(provenance):
+        if note.startswith("mounted at") or not _FORMAT_NOTE.search(note):
+            continue
+        low = note.lower()
+        for word, name in _FS_WORDS:
+            if word in low:
+                return name
+    return None
+
+
+def overlay_mounts(root: Path) -> list[MountStatement]:
+    """Directories the image lays a writable overlay/union over at boot (``mount -t overlay``,
+    fstab ``overlay`` lines, OpenWrt's ``mount_root``): files under them can be changed even when
+    the lower file system is read-only."""
+    found: list[MountStatement] = []
+    fstab = _read(root, "/etc/fstab")
+    if fstab is not None:
+        for number, line in enumerate(fstab.splitlines(), start=1):
+            words = line.split("#", 1)[0].split()
+            if len(words) >= 3 and words[2] in OVERLAY_TYPES and words[1].startswith("/"):
+                found.append(MountStatement(words[0], posixpath.normpath(words[1]), words[2],
+                                            f"/etc/fstab:{number}", line.strip()[:200]))
+    for rel in _script_paths(root):
+        text = _read(root, rel)
+        if text is None:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            if "mount" not in code:
+                continue
+            for command in re.split(r"&&|\|\||;|\bthen\b|\belse\b|\bdo\b", code):
+                words = _words(command)
+                if not words:
+                    continue
+                name = posixpath.basename(words[0])
+                if name == "mount_root":
+                    found.append(MountStatement("mount_root", "/", "overlay", f"{rel}:{number}",
+                                                line.strip()[:200]))
+                    continue
+                if name != "mount":
+                    continue
+                fstype = next((words[i + 1] for i, w in enumerate(words[:-1])
+                               if w in ("-t", "--types")), None)
+                dirs = [w for w in words[1:] if w.startswith("/")]
+                if fstype in OVERLAY_TYPES and dirs and "$" not in dirs[-1]:
+                    found.append(MountStatement(fstype, posixpath.normpath(dirs[-1]), fstype,
+                                                f"{rel}:{number}", line.strip()[:200]))
+    for rel in _OVERLAY_ROOT_PROGRAMS:
+        if (root / rel).is_file() or (root / rel).is_symlink():
+            found.append(MountStatement("mount_root", "/", "overlay", "/" + rel,
+                                        f"/{rel}: OpenWrt overlay root"))
+    return found
+
+
+def under(path: str, mount_point: str) -> bool:
+    """``path`` is ``mount_point`` or inside it."""
+    point = mount_point.rstrip("/")
+    return not point or path == point or path.startswith(point + "/")

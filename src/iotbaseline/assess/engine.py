@@ -63,6 +63,8 @@ class _Index:
     observations: dict[str, list[Observation]] = field(
         default_factory=lambda: defaultdict(list))
     findings_by_id: dict[str, Finding] = field(default_factory=dict)
+    # why the image cannot show absence (no root file system among the inputs), or None
+    partial: str | None = None
 
 
 def _index(findings: Iterable[Finding], outcomes: Iterable[CheckOutcome],
@@ -166,6 +168,11 @@ def _technical_positive(ref: str, index: _Index) -> tuple[list[Evidence], list[s
     positive: list[Evidence] = []
     notes: list[str] = []
     for outcome in index.outcomes.get(ref, []):
+        if index.partial and outcome.status in (OutcomeStatus.PASS, OutcomeStatus.FAIL):
+            # nothing found in part of a device is not the device's absence (docs/verdicts.md)
+            if outcome.status is OutcomeStatus.PASS:
+                notes.append(f"check {outcome.check} found nothing, but {index.partial}")
+            continue
         if outcome.status is OutcomeStatus.PASS:
             positive.extend(outcome_evidence(outcome))
         elif outcome.status is OutcomeStatus.FAIL and outcome.findings:
@@ -393,14 +400,18 @@ def assess(
     components: list[Component],
     inferred: dict[str, Any],
     mapper: Mapper | None = None,
+    partial: str | None = None,
 ) -> dict[str, dict[str, Verdict]]:
     """``{catalog: {requirement: Verdict}}`` for every non-group requirement.
 
     ``components`` are context only: vulnerable components arrive as IOTB-VULN-* findings.
+    ``partial`` (see ``partial_image``) says why check outcomes cannot show absence: then no
+    PASS outcome is evidence that a requirement is met.
     """
     del components
     mapper = mapper or _default_mapper()
     index = _index(findings, outcomes, observations)
+    index.partial = partial
     result: dict[str, dict[str, Verdict]] = {}
     # baselines first: the regulation views are derived from their verdicts (assess.regulation)
     for catalog_id, catalog in catalogs.items():
@@ -458,6 +469,24 @@ def _assess_regulation(catalog: Catalog, profile: Profile | None, index: _Index,
     return verdicts
 
 
+def partial_image(extraction: ExtractionResult | None) -> str | None:
+    """Why the scanned image is only part of the device, or None: partitions of which none is
+    the root file system (an app or config partition alone), or an image whose trees have none
+    of a root's directories. A check that finds no telnet there has not looked at the device's
+    start-up at all. RTOS and bare-metal images (no trees) are whole images."""
+    from iotbaseline.extract.roots import MIN_SCORE
+
+    if extraction is None or not extraction.roots:
+        return None
+    if any(r.score >= MIN_SCORE for r in extraction.roots):
+        if not extraction.partitions or any(p.mount_point == "/" for p in extraction.partitions):
+            return None
+    mounted = [f"{p.input} at {p.mount_point}" for p in extraction.partitions if p.mount_point]
+    where = f" (inputs: {', '.join(mounted)})" if mounted else ""
+    return ("the image holds no root file system" + where + ": what is absent here may be in "
+            "the parts not scanned")
+
+
 def unknown_citations(catalogs: dict[str, Catalog], findings: Iterable[Finding],
                       outcomes: Iterable[CheckOutcome],
                       observations: Iterable[Observation]) -> list[AnalysisError]:
@@ -502,7 +531,7 @@ def build_assessment(
     components = list(components or [])
     inferred = dict(inferred or {})
     verdicts = assess(catalogs, profile, findings, outcomes, observations, components, inferred,
-                      mapper=mapper)
+                      mapper=mapper, partial=partial_image(extraction))
     if target is None:
         name = profile.product.name if profile is not None else "unknown"
         target = Target(name=name, kind="profile-only")

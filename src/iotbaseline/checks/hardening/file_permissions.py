@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
+from pathlib import Path
 
+from iotbaseline.analysis.mounts import (
+    READ_ONLY_TYPES,
+    MountStatement,
+    filesystem_of,
+    find_mount_statements,
+    overlay_mounts,
+    under,
+)
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
 from iotbaseline.analysis.boot import EXTERNAL_PREFIXES, SHELLS, boot_model, started_services
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.services.common import describe, provisions
-from iotbaseline.model import Evidence, Severity
+from iotbaseline.model import Evidence, FileEntry, Severity
 
 MAX_LISTED = 20  # findings per check before the rest are grouped into one
 
@@ -25,6 +35,41 @@ VOLATILE_DIRS = ("/dev/", "/proc/", "/sys/", "/tmp/", "/var/tmp/", "/run/", "/va
                  "/var/lock/")
 SYSTEM_DIRS = ("/bin/", "/sbin/", "/usr/", "/lib/", "/etc/", "/www/", "/opt/", "/system/",
                "/vendor/")
+
+
+def _read_only_rule(ctx: CheckContext) -> Callable[[FileEntry], str | None]:
+    """Why an entry cannot be written on the running device, or None: it lies on a read-only
+    file system (SquashFS, CramFS …, from its partition's or root's provenance) that no
+    overlay started at boot covers. Mode bits there are what the build host left."""
+    result: Callable[[FileEntry], str | None] = ctx.fact("hardening.read_only", _build_rule)
+    return result
+
+
+def _build_rule(ctx: CheckContext) -> Callable[[FileEntry], str | None]:
+    roots = {r.label: r for r in ctx.index.roots}
+    overlays = {label: [m.mount_point for m in overlay_mounts(Path(root.path))]
+                for label, root in roots.items()}
+
+    def why(entry: FileEntry) -> str | None:
+        fs = filesystem_of(entry.provenance) if entry.provenance else None
+        root = roots.get(entry.root)
+        if fs is None and root is not None:
+            fs = filesystem_of(root.provenance)
+        if fs not in READ_ONLY_TYPES:
+            return None
+        if any(under(entry.path, point) for point in overlays.get(entry.root, [])):
+            return None
+        return fs
+
+    return why
+
+
+def _note_read_only(report: CheckReport, skipped: dict[str, int]) -> None:
+    for fs, count in sorted(skipped.items()):
+        report.examined.append(Evidence(
+            kind="note", ref="file systems",
+            detail=f"{count} path(s) with write bits for others lie on a read-only {fs} with no "
+                   f"overlay mounted over them at boot: not writable on the device"))
 
 
 def _grouped(report: CheckReport, hits: list[Hit], what: str) -> None:
@@ -96,6 +141,8 @@ def find_setid_programs(ctx: CheckContext) -> CheckReport:
 def find_world_writable(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     hits: list[Hit] = []
+    read_only = _read_only_rule(ctx)
+    skipped: dict[str, int] = {}
     for entry in ctx.index.files:
         if not entry.world_writable or entry.kind in ("symlink", "special"):
             continue
@@ -103,6 +150,10 @@ def find_world_writable(ctx: CheckContext) -> CheckReport:
         if entry.kind == "directory" and entry.mode & 0o1000:
             continue  # sticky: the /tmp model, others cannot replace what they do not own
         if path.startswith(VOLATILE_DIRS) or path in ("/tmp/", "/var/tmp/"):
+            continue
+        fs = read_only(entry)
+        if fs is not None:
+            skipped[fs] = skipped.get(fs, 0) + 1
             continue
         executable = entry.kind in ("elf", "script") or bool(entry.mode & 0o111 and
                                                               entry.kind != "directory")
@@ -114,8 +165,10 @@ def find_world_writable(ctx: CheckContext) -> CheckReport:
                         path=entry.path, root=entry.root, severity=severity,
                         properties={"mode": f"{entry.mode:o}"}))
     _grouped(report, hits, "world-writable paths")
+    _note_read_only(report, skipped)
     report.summary = (f"{len(hits)} world-writable path(s)" if hits
-                      else "no world-writable files or non-sticky directories")
+                      else "no world-writable files or non-sticky directories"
+                      + (" on a writable file system" if skipped else ""))
     if not hits:
         report.examined.append(Evidence(kind="note", ref="inventory",
                                         detail=f"modes of {len(ctx.index.files)} files"))
@@ -146,6 +199,8 @@ def _startup_files(ctx: CheckContext) -> list[str]:
 def find_writable_startup_files(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     checked = 0
+    read_only = _read_only_rule(ctx)
+    skipped: dict[str, int] = {}
     for path in _startup_files(ctx):
         for root in ctx.index.roots:
             entry = ctx.index.resolve(path, root.label)
@@ -153,6 +208,12 @@ def find_writable_startup_files(ctx: CheckContext) -> CheckReport:
                 continue
             checked += 1
             parent = ctx.index.get(posixpath.dirname(entry.path), root.label)
+            fs = read_only(entry)
+            if fs is not None and (entry.mode & 0o022 or parent is not None and parent.mode & 0o002):
+                skipped[fs] = skipped.get(fs, 0) + 1
+                continue
+            if parent is not None and read_only(parent) is not None:
+                parent = None  # a read-only directory: nothing can be put in it
             if entry.mode & 0o022:
                 who = "everyone" if entry.mode & 0o002 else "its group"
                 report.hits.append(Hit(
@@ -165,8 +226,10 @@ def find_writable_startup_files(ctx: CheckContext) -> CheckReport:
                     message=f"{entry.path}, run at boot, sits in world-writable directory "
                             f"{parent.path} (mode {parent.mode:o}), so it can be replaced.",
                     path=entry.path, root=root.label))
+    _note_read_only(report, skipped)
     report.summary = (f"{len(report.hits)} writable start-up file(s)" if report.hits
-                      else f"{checked} start-up files, all writable by root only")
+                      else f"{checked} start-up files, none writable by non-root accounts on "
+                           f"the device")
     if not report.hits:
         report.examined.append(Evidence(kind="note", ref="boot model",
                                         detail=f"modes of {checked} start-up files"))
@@ -177,6 +240,35 @@ _INSTALL_WORDS = re.compile(r"\b(sysupgrade|mtd\s+(?:-\S+\s+)*write|opkg\s+insta
                             r"dpkg\s+-i|rpm\s+-i|fw_update|flashcp|dd\s+if=|insmod|tar\s+-?x)")
 _EXTERNAL_IN_TEXT = re.compile(r"(?<![\w.])(/mnt/[\w./${}*-]+|/media/[\w./${}*-]+|"
                                r"/sdcard[\w./${}*-]*|/tmp/usb[\w./${}*-]*|/storage/[\w./${}*-]+)")
+
+
+_REMOVABLE_DEVICE = re.compile(r"^/dev/(mmcblk|sd[a-z]|hd[a-z]|usb|scsi|disc)")
+
+
+def _removable_rule(ctx: CheckContext) -> Callable[[str], bool]:
+    """Whether a path is on removable storage: under /mnt, /media, /sdcard … unless the image
+    ships the file itself, or the deepest mount over it that the image makes is an internal
+    flash partition (``mount -t squashfs /dev/mtdblock4 /mnt/mtd/ipc``: the camera's app
+    partition, not an SD card)."""
+    mounts: list[MountStatement] = []
+    for root in ctx.index.roots:
+        mounts += find_mount_statements(Path(root.path))
+
+    def external(path: str) -> bool:
+        if not path.startswith(EXTERNAL_PREFIXES) or "$" in path.split("/")[1]:
+            return False
+        shipped = ctx.index.resolve(path)
+        if shipped is not None and shipped.kind != "directory":
+            return False  # shipped in the firmware image: not from a card or stick
+        over = [m for m in mounts if under(path, m.mount_point) and m.mount_point != "/"]
+        if over:
+            deepest = max(over, key=lambda m: len(m.mount_point))
+            if not _REMOVABLE_DEVICE.match(deepest.device) and (
+                    deepest.mtd_index is not None or deepest.mtd_name is not None):
+                return False
+        return True
+
+    return external
 
 
 @check(CheckSpec(
@@ -194,14 +286,14 @@ _EXTERNAL_IN_TEXT = re.compile(r"(?<![\w.])(/mnt/[\w./${}*-]+|/media/[\w./${}*-]
 def find_external_storage_execution(ctx: CheckContext) -> CheckReport:
     report = CheckReport()
     model = boot_model(ctx)
+    external = _removable_rule(ctx)
     for service in started_services(ctx):
         if not service.enabled:
             continue
         program = service.program or service.argv[0]
         if service.name in SHELLS and len(service.argv) > 1:
             program = service.argv[1]
-        if program.startswith(EXTERNAL_PREFIXES) or (service.binary or "").startswith(
-                EXTERNAL_PREFIXES):
+        if external(program) or (service.binary is not None and external(service.binary)):
             report.hits.append(Hit(message=f"{describe(service)} runs a program from removable "
                                            f"storage.",
                                    path=service.source, root=service.root, line=service.line,
@@ -212,17 +304,18 @@ def find_external_storage_execution(ctx: CheckContext) -> CheckReport:
             if entry is None:
                 continue
             text = ctx.index.read_text(entry, limit=512 * 1024) or ""
-            if not _EXTERNAL_IN_TEXT.search(text):
+            first_external = next((m for m in _EXTERNAL_IN_TEXT.finditer(text)
+                                   if external(m.group(1))), None)
+            if first_external is None:
                 continue
-            first_external = _EXTERNAL_IN_TEXT.search(text)
             reported = 0
             for number, line in enumerate(text.splitlines(), start=1):
                 stripped = line.strip()
                 if stripped.startswith(("#", "echo ", "logger ", "printf ")):
                     continue
-                ext = _EXTERNAL_IN_TEXT.search(stripped)
-                if not ext and first_external and _INSTALL_WORDS.search(stripped) \
-                        and reported < 3:
+                ext = next((m for m in _EXTERNAL_IN_TEXT.finditer(stripped)
+                            if external(m.group(1))), None)
+                if not ext and _INSTALL_WORDS.search(stripped) and reported < 3:
                     reported += 1
                     report.hits.append(Hit(
                         message=f"{entry.path}:{number}, run at boot, installs or flashes "

@@ -91,14 +91,22 @@ def parse_pem_key(block: str) -> tuple[str | None, int | None, bool, str]:
 
 
 def _is_placeholder_block(body: str) -> bool:
-    payload = "".join(line for line in body.splitlines() if ":" not in line).strip()
+    """True when the text between the markers is no key: too short, elided, or not a base64
+    DER / OpenSSH body. PEM parsers (wpa_supplicant, OpenSSL, web-page form checks) carry the
+    BEGIN/END lines as constants with other strings in between; only a body that decodes to a
+    key structure is key material."""
+    if "-----" in body:
+        return True  # another marker inside: constants of a parser, not one block
+    lines = [line.strip() for line in body.splitlines()]
+    payload = "".join(line for line in lines if line and ":" not in line)
     if len(payload) < 40 or "..." in payload or "<" in payload:
         return True
     try:
-        base64.b64decode(payload, validate=False)
+        der = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):  # ValueError: non-ASCII text (found by fuzzing)
         return True
-    return False
+    encrypted_header = any(line.startswith("Proc-Type:") for line in lines)
+    return not (der[:1] == b"\x30" or der.startswith(b"openssh-key-v1\0") or encrypted_header)
 
 
 def _read_string(data: bytes, pos: int) -> tuple[bytes, int]:
