@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check
+from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import TextFile, excerpt, is_comment, text_files
 from iotbaseline.model import Evidence, Severity
@@ -137,4 +137,145 @@ def find_weak_wifi(ctx: CheckContext) -> CheckReport:
                        summary=f"{len(configs)} Wi-Fi configuration files examined")
 
 
-CHECKS = (find_weak_wifi,)
+
+# ---------------------------------------------------------------------------------------------
+# default Wi-Fi credentials and set-up access points (issue 11)
+# ---------------------------------------------------------------------------------------------
+
+_PSK = re.compile(r"^\s*(wpa_passphrase|wpa_psk|ap_pin|wps_pin)\s*=\s*(\S.*?)\s*$", re.MULTILINE)
+_NVRAM_PSK = re.compile(r"^\s*(wl\d*(?:\.\d)?_wpa_psk|wpa_psk|WPAPSK\d*|wl\d*_key\d|"
+                        r"wl\d*(?:\.\d)?_wps_device_pin|wps_device_pin)\s*=\s*[\"']?([^\"'\s]+)",
+                        re.MULTILINE)
+_UCI_KEY = re.compile(r"^\s*option\s+(key|wps_pin)\s+['\"]?([^'\"\s]+)", re.MULTILINE)
+_WPS_ON = re.compile(r"^\s*wps_state\s*=\s*[12]\b", re.MULTILINE)
+
+
+def _trivial(value: str) -> str:
+    from iotbaseline.checks.credentials.crack import default_passwords
+
+    if value.isdigit() and (len(set(value)) <= 2 or value in "0123456789012345678"
+                            or value in "9876543210"):
+        return " (a trivial numeric key)"
+    if value in default_passwords():
+        return " (a published default password)"
+    return ""
+
+
+def _hostapd_use(ctx: CheckContext, tf: TextFile) -> tuple[str, str]:
+    """(use, why): used | conditional | unknown | unused, for one hostapd configuration."""
+    from iotbaseline.analysis.boot import started_services
+    from iotbaseline.analysis.reachability import Use, reachability
+
+    name = tf.path.rsplit("/", 1)[-1]
+    for s in started_services(ctx):
+        if not s.name.startswith("hostapd") or s.root != tf.root:
+            continue
+        if any(a == tf.path or a.endswith("/" + name) for a in s.argv):
+            where = f"{s.source}:{s.line}"
+            if not s.enabled:
+                return "unused", f"only a hostapd start that is not enabled names it ({where})"
+            if s.condition:
+                return "conditional", f"hostapd started at {where} when `{s.condition[:100]}`"
+            return "used", f"hostapd started at {where} reads it"
+    use = reachability(ctx).use(tf.path)
+    if use is Use.USED:
+        live = [s for s in started_services(ctx) if s.enabled and s.name.startswith("hostapd")]
+        if live:
+            s = live[0]
+            return "used", (f"a boot script names it and hostapd is started at "
+                            f"{s.source}:{s.line} (`{' '.join(s.argv)[:80]}`)")
+        return "conditional", ("a boot script names it, but no hostapd start is on the default "
+                               "boot path (used when the device is switched to access-point mode)")
+    if use is Use.UNKNOWN:
+        return "unknown", "no boot scripts in the image to tell whether hostapd reads it"
+    return "unused", "nothing started at boot refers to it"
+
+
+_USE_SEVERITY = {"used": Severity.HIGH, "unknown": Severity.HIGH, "conditional": Severity.MEDIUM,
+                 "unused": Severity.LOW}
+
+
+@check(CheckSpec(
+    id="IOTB-WIFI-002",
+    title="Default Wi-Fi credentials: fixed passphrase, open set-up network or fixed WPS PIN",
+    severity=Severity.HIGH,
+    rationale=("A Wi-Fi passphrase or WPS PIN written into the firmware is the same on every unit, "
+               "and an open set-up network lets anyone nearby join before the owner does: either "
+               "is a universal default credential for the device's own network."),
+    remedy=("Generate the access point's passphrase and WPS PIN per device at manufacture (print "
+            "them on the label) or have the user set them; never ship an open set-up network "
+            "without a time limit and a physical confirmation."),
+    provisions=("etsi-en-303-645:5.1-1", "etsi-en-303-645:5.5-1", "xiaomi-2.0:4.2.4",
+                "tencent-qtx-001.1:5.2.1-1"),
+    cwe=(1392, 798),
+    tags=("communications", "wifi", "credentials"),
+))
+def find_default_wifi_credentials(ctx: CheckContext) -> CheckReport:
+    configs = [(tf, k) for tf in text_files(ctx) if (k := _kind(tf)) is not None]
+    if not configs:
+        return CheckReport(not_applicable="no Wi-Fi configuration (hostapd, uci wireless, "
+                           "nvram) in the image")
+    hits: list[Hit] = []
+    for tf, kind in configs:
+        if kind == "hostapd":
+            use, why = _hostapd_use(ctx, tf)
+        elif kind == "uci":
+            use, why = "used", "OpenWrt's wireless configuration"
+        elif kind == "nvram":
+            use, why = "unknown", "nvram defaults (used at first boot or after a reset)"
+        else:
+            continue
+        severity = _USE_SEVERITY[use]
+        confidence = "high" if use == "used" else "medium"
+        if use == "unused":
+            confidence = "low"
+        pattern = {"hostapd": _PSK, "uci": _UCI_KEY, "nvram": _NVRAM_PSK}[kind]
+        for m in pattern.finditer(tf.text):
+            line = tf.line_text(m.start())
+            value = m.group(2).strip().strip("\"'")
+            if is_comment(line) or not value or value.startswith("$") or len(value) < 4:
+                continue
+            what = ("WPS PIN" if "pin" in m.group(1).lower() else "Wi-Fi passphrase")
+            message = (f"{tf.path}:{tf.line_number(m.start())} ships a fixed {what}"
+                       f"{_trivial(value)}: {why}.")
+            if use == "unused":
+                message += " An unused file that ships a secret."
+            hits.append(Hit(message=message, path=tf.path, root=tf.root,
+                            line=tf.line_number(m.start()),
+                            excerpt=excerpt(line.replace(value, redact(value))), secret=value,
+                            redacted=redact(value), severity=severity,
+                            confidence=confidence,  # type: ignore[arg-type]
+                            provisions=("etsi-en-303-645:5.1-1", "xiaomi-2.0:4.2.4",
+                                        "tencent-qtx-001.1:5.2.1-1"),
+                            properties={"use": use, "setting": what}))
+        if kind == "hostapd":
+            open_hit = _hostapd_open(tf)
+            if open_hit is not None:
+                hits.append(Hit(message=f"{tf.path}: an open access point (no wpa= and no WEP "
+                                        f"key): anyone nearby can join; {why}.",
+                                path=tf.path, root=tf.root, line=open_hit.line,
+                                excerpt=open_hit.excerpt, severity=severity,
+                                confidence="low" if use == "unused" else "medium",
+                                provisions=("etsi-en-303-645:5.1-1", "etsi-en-303-645:5.5-1",
+                                            "xiaomi-2.0:4.2.4", "tencent-qtx-001.1:5.2.1-1"),
+                                properties={"use": use, "setting": "open"}))
+            wps = _WPS_ON.search(tf.text)
+            if wps and not is_comment(tf.line_text(wps.start())) and re.search(
+                    r"^\s*config_methods\s*=.*push_button", tf.text, re.MULTILINE):
+                hits.append(Hit(message=f"{tf.path}:{tf.line_number(wps.start())} turns WPS on "
+                                        f"with push-button set-up: {why}.",
+                                path=tf.path, root=tf.root, line=tf.line_number(wps.start()),
+                                excerpt=excerpt(tf.line_text(wps.start())),
+                                severity=Severity.MEDIUM if use != "unused" else Severity.LOW,
+                                confidence=confidence,  # type: ignore[arg-type]
+                                provisions=("etsi-en-303-645:5.5-1", "xiaomi-2.0:4.2.4"),
+                                properties={"use": use, "setting": "wps"}))
+    return CheckReport(hits=hits, examined=[Evidence(kind="file", ref=tf.path,
+                                                     sha256=tf.entry.sha256,
+                                                     detail=f"{kind} Wi-Fi defaults read")
+                                            for tf, kind in configs],
+                       summary=f"{len(hits)} default Wi-Fi credential(s) in {len(configs)} "
+                               f"configuration file(s)")
+
+
+CHECKS = (find_weak_wifi, find_default_wifi_credentials)

@@ -402,7 +402,9 @@ def _hit(path: LoginPath, cred: Credential | None) -> Hit:
                secret=secret, redacted=redacted, severity=severity, provisions=prov,
                confidence=confidence,  # type: ignore[arg-type]
                evidence=tuple(Evidence(kind="file", ref=v.source or v.script,
-                                       line=v.source_line or v.script_line, detail=v.describe())
+                                       line=v.source_line or v.script_line,
+                                       detail=v.describe().replace(v.value, redact(v.value))
+                                       if v.value else v.describe())
                               for v in (cred.values if cred else ())),
                properties={"login_path": path.kind, "state": path.state,
                            "account": cred.account if cred else None,
