@@ -12,6 +12,8 @@ component in the same root are compared:
   kept. It is then not matched against CVEs by a guessed version (the note says so);
 - one file that yields two versions of the same component is a conflict the same way.
 Two binaries with different versions in different files are two instances and stay apart.
+A version below the floor its own file's ELF symbol versions set (``symbol_versions``) is a
+conflict the same way (``symbol_floor_conflict``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections import defaultdict
 from iotbaseline.model import ComponentEvidence
 from iotbaseline.sbom.draft import Draft
 from iotbaseline.sbom.naming import make_cpe
+from iotbaseline.sbom.symbol_versions import SymbolFloor
 
 _SNAPSHOT = re.compile(r"^(?:\d{8}|\d{4}-\d{2}-\d{2})(?:[-.].*)?$")
 _BINARY_METHODS = ("signature:", "filename:")
@@ -59,6 +62,18 @@ def _conflict(drafts: list[Draft]) -> Draft:
         f"{d.version} from {_where(d)}" for d in sorted(drafts, key=lambda x: x.version or "")))
     merged.note("not matched against vulnerability data by a guessed version: the maker "
                 "should state which version ships")
+    return merged
+
+
+def symbol_floor_conflict(d: Draft, floor: SymbolFloor) -> Draft:
+    """A version read from strings/packages that is below what the same library's symbol
+    versions require: one component with no version, both facts in the notes."""
+    merged = _conflict([d])
+    merged.add(floor.evidence(), "symbol-version")
+    merged.notes = [n for n in merged.notes if not n.startswith("version conflict")]
+    merged.notes.insert(0, f"version conflict, not resolved: {d.version} from {_where(d)}; but "
+                           f"{floor.path} defines symbol version {floor.node}, so it is "
+                           f"{floor.floor} or later")
     return merged
 
 

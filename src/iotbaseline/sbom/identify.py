@@ -28,11 +28,19 @@ from iotbaseline.sbom.kernel import (
     kernel_payloads,
     uimage_names,
 )
-from iotbaseline.sbom.conflicts import resolve_versions
+from iotbaseline.sbom.conflicts import resolve_versions, symbol_floor_conflict
 from iotbaseline.sbom.draft import Draft as _Draft
 from iotbaseline.sbom.naming import component_ref, make_cpe, make_purl
 from iotbaseline.sbom.packages import OsRelease, PackageRecord, read_os_release, read_packages
 from iotbaseline.sbom.signatures import Signature, SignatureSet, load_signatures, match_signature
+from iotbaseline.sbom.symbol_versions import (
+    MAX_PROGRAMS_PER_ROOT,
+    SymbolFloor,
+    below_floor,
+    floors_defined,
+    floors_needed,
+    wants_needs,
+)
 from iotbaseline.sbom.versions import normalise_hostap, upstream_from_package
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -47,6 +55,7 @@ METHOD_CONFIDENCE = {
     "os": 0.8,
     "elf-comment": 0.6,
     "markers": 0.6,
+    "symbol-version": 0.5,
 }
 
 _KERNEL_IMAGE_NAMES = re.compile(
@@ -71,6 +80,7 @@ class _Collector:
     def __init__(self, sigs: SignatureSet) -> None:
         self.sigs = sigs
         self.drafts: dict[tuple[str, str | None], _Draft] = {}
+        self.floors: list[SymbolFloor] = []  # from ELF symbol versions, applied at the end
 
     def draft(self, name: str, version: str | None, sig: Signature | None, kind: str | None = None) -> _Draft:
         key = (name, version)
@@ -122,6 +132,7 @@ def identify_components(index: FileIndex, *, extra_blobs: Sequence[Path] = ()) -
         # no root file system (a bare kernel partition, an RTOS-less dump): the banner in a
         # carved blob still names the kernel
         _add_kernel(col, sigs.kernel(), blob_hints)
+    _apply_symbol_floors(col)
     drafts = resolve_versions(list(col.drafts.values()))
     return _finish(drafts + list(build_tools.values()))
 
@@ -141,6 +152,7 @@ def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collec
         KernelHint(h.version, h.local, h.method, h.path, root, h.match, h.sha256) for h in blob_hints
     ]
     packages = read_packages(index, root)
+    programs_read = 0  # .gnu.version_r reads in this root (bounded: pyelftools is slow)
     libc_flavour = _libc_flavour(index, root)
     for pkg in packages:
         _add_package(col, sigs, pkg, root, libc_flavour, kernel_hints)
@@ -189,6 +201,11 @@ def _identify_root(index: FileIndex, root: str, sigs: SignatureSet, col: _Collec
             versioned.add(hit.signature.name)
         if entry.kind == "elf":
             _add_markers(col, sigs, entry, data, root, frozenset(versioned))
+            defined = floors_defined(entry, data, root)
+            col.floors.extend(defined)
+            if not defined and programs_read < MAX_PROGRAMS_PER_ROOT and wants_needs(entry):
+                programs_read += 1
+                col.floors.extend(floors_needed(entry, data, root))
         if entry.kind == "elf":
             # (a banner-like string in an ordinary program is not the kernel: only files named
             # like kernel images, handled above, are searched for the banner)
@@ -209,6 +226,48 @@ def _add_kernel(col: _Collector, kernel_sig: Signature, kernel_hints: list[Kerne
             d.note("local version suffix: " + ", ".join(locals_))
         for note in decision.notes:
             d.note(note)
+
+
+def _apply_symbol_floors(col: _Collector) -> None:
+    """Symbol-version floors against the versions other sources gave (see symbol_versions):
+    confirm, report a conflict, or name the component without a version."""
+    for f in sorted(col.floors, key=lambda x: x.needed_from is not None):
+        versioned = [d for d in col.drafts.values() if d.name == f.component and d.version]
+        same_file = [d for d in versioned
+                     if any(e.path == f.path and e.root == f.root for e in d.evidence)]
+        same_root = [d for d in versioned if any(e.root == f.root for e in d.evidence)]
+        if f.needed_from is not None:
+            for d in same_root:
+                assert d.version is not None
+                if below_floor(d.version, f.floor):
+                    d.add(f.evidence(), "symbol-version")
+                    d.note(f"{f.path} needs {f.node} from {f.needed_from}, i.e. {f.component} "
+                           f"{f.floor} or later, newer than the {d.version} identified: check "
+                           "which version ships (a program built for another system?)")
+            continue
+        targets = same_file or (same_root if len(same_root) == 1 else [])
+        if not targets:
+            d = col.draft(f.component, None, col.sigs.by_name.get(f.component))
+            d.add(f.evidence(), "symbol-version")
+            d.note(f"symbol versions show {f.component} {f.floor} or later ({f.node} defined in "
+                   f"{f.path}); no version string was read, so the version is unknown")
+            continue
+        for d in targets:
+            assert d.version is not None
+            if not below_floor(d.version, f.floor):
+                d.add(f.evidence(), "symbol-version")
+                continue
+            del col.drafts[(d.name, d.version)]
+            merged = symbol_floor_conflict(d, f)
+            existing = col.drafts.get((d.name, None))
+            if existing is None:
+                col.drafts[(d.name, None)] = merged
+            else:
+                for ev in merged.evidence:
+                    existing.add(ev, "signature")
+                existing.sources |= merged.sources
+                for note in merged.notes:
+                    existing.note(note)
 
 
 def _add_markers(col: _Collector, sigs: SignatureSet, entry: FileEntry, data: bytes, root: str,
@@ -432,6 +491,8 @@ def _source_of(method: str) -> str:
         return "filename"
     if method.startswith("markers:"):
         return "markers"
+    if method.startswith(("symbol-version:", "symbol-needs:")):
+        return "symbol-version"
     if method.startswith("kernel-package") or method.endswith(("-status", "-control", "-manifest")):
         return "package"
     if method.startswith("kernel-"):
