@@ -270,6 +270,8 @@ class _RootReader:
             words = _split_words(process)
             if not words:
                 continue
+            if words[0].startswith("-/"):  # BusyBox: a leading '-' runs it as a login shell
+                words[0] = words[0][1:]
             self._dispatch(words, entry.path, number, frame, tty=tty, inittab_action=action,
                            launcher=None if action in ("sysinit", "wait", "once", "boot",
                                                        "bootwait") else "inittab")

@@ -30,6 +30,7 @@ from iotbaseline.checks.services.remote_access import (
     TELNET_NAMES,
     login_program,
     off_by_config,
+    openwrt_telnet_condition,
     script_gives_shell,
     served_names,
 )
@@ -182,6 +183,9 @@ def _state(ctx: CheckContext, service: Service) -> tuple[str, str, tuple[ConfigV
         return "off", off, ()
     if not service.condition:
         return "on", "", ()
+    starts, why = openwrt_telnet_condition(ctx, service)
+    if starts is not None:
+        return ("on" if starts else "off"), why, ()
     judge = ConditionJudge(ctx, service)
     value = judge.judge()
     if value is True:
@@ -438,7 +442,8 @@ def find_login_credentials(ctx: CheckContext) -> CheckReport:
         if bad:
             report.hits.extend(_hit(path, c) for c in bad)
         else:
-            shown = next((c for c in path.credentials if c.kind in ("uncracked", "unknown")), None)
+            shown = next((c for c in path.credentials if c.kind in ("uncracked", "unknown")),
+                         next(iter(path.credentials), None))
             report.hits.append(_hit(path, shown))
         for cred in path.credentials:
             if not cred.universal:

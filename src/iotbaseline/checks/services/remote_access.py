@@ -43,7 +43,7 @@ def served_names(service: Service) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _openwrt_telnet_condition(ctx: CheckContext, service: Service) -> tuple[bool | None, str]:
+def openwrt_telnet_condition(ctx: CheckContext, service: Service) -> tuple[bool | None, str]:
     """Judge OpenWrt's ``/etc/init.d/telnet`` guard on the image's files.
 
     The script starts telnetd when root has no password and no SSH key, or when no SSH server
@@ -111,7 +111,7 @@ def find_telnet_server(ctx: CheckContext) -> CheckReport:
         if not service.enabled:
             disabled.append(service)
             continue
-        starts, why = _openwrt_telnet_condition(ctx, service)
+        starts, why = openwrt_telnet_condition(ctx, service)
         if starts is False:
             report.examined.append(service_evidence(service, f"not started: {why}"))
             continue
@@ -220,6 +220,7 @@ def find_unauthenticated_shell(ctx: CheckContext) -> CheckReport:
     for service in enabled_services(ctx):
         names = served_names(service)
         message = None
+        judged = False  # the start's condition is known to hold
         if names & TELNET_NAMES:
             if off_by_config(ctx, service) is not None:
                 continue
@@ -231,20 +232,22 @@ def find_unauthenticated_shell(ctx: CheckContext) -> CheckReport:
             elif program:
                 gives, why = script_gives_shell(ctx, program, service)
                 if gives:
-                    starts, cond = _openwrt_telnet_condition(ctx, service)
+                    starts, cond = openwrt_telnet_condition(ctx, service)
                     if starts is False:
                         continue
                     message = f"{describe(service)}: {why}."
                     if cond:
                         message += f" {cond}."
+                    judged = starts is True
         elif _bind_shell(service):
             message = f"{describe(service)} binds a shell to a network port."
         if message:
-            if service.condition:
+            conditional = bool(service.condition) and not judged
+            if conditional:
                 message += f" It is started when `{service.condition[:160]}` holds."
             report.hits.append(Hit(message=message, path=service.source, root=service.root,
                                    line=service.line, excerpt=" ".join(service.argv)[:200],
-                                   confidence="medium" if service.condition else "high",
+                                   confidence="medium" if conditional else "high",
                                    properties={"argv": list(service.argv)}))
     report.summary = (f"{len(report.hits)} service(s) give a shell without login" if report.hits
                       else "no network service starts a shell without login")
