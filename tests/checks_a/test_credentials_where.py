@@ -213,3 +213,20 @@ def test_compiled_defaults_check_reports_the_library(tmp_path):
     assert [(f.location.path, f.location.offset) for f in findings] == [
         ("/usr/lib/libshared.so", len(lib) + table.index(b"http_passwd"))]
     assert findings[0].secret == "admin" and outcome.status.value == "fail"
+
+
+def test_flat_image_low_tokens_beside_a_settled_prompt_are_dropped():
+    from iotbaseline.checks.credentials.flat_image import find_candidates
+
+    settled = b"\x00Enter Pass :\x00sup3rp4ssw0rd\x00T5uzzrhz4tf23lsccbes1111\x00"
+    assert [(c.value, c.confidence) for c in find_candidates(settled)] == [("sup3rp4ssw0rd", "high")]
+    alone = b"\x00Enter Pass :\x00T5uzzrhz4tf23lsccbes1111\x00"
+    assert [(c.value, c.confidence) for c in find_candidates(alone)] == [
+        ("T5uzzrhz4tf23lsccbes1111", "low")]  # low: never decisive (assess/engine.is_weak)
+
+
+def test_blank_key_of_a_named_network_reported_unconfigured_station_quiet(tmp_path):
+    xml = ("<CONFIG>\n<ApSsid>Drone_</ApSsid>\n<ApPwd></ApPwd>\n"
+           "<StaSsid></StaSsid>\n<StaPwd></StaPwd>\n</CONFIG>\n")
+    _, findings = run(cc.find_config_passwords, _index(tmp_path, {"/app/config.xml": xml}))
+    assert where(findings) == [("/app/config.xml", 3)]

@@ -59,8 +59,9 @@ def find_compiled_defaults(ctx: CheckContext) -> CheckReport:
     for blob in elves:
         for offset, key, value in find_pairs(read_blob(ctx, blob), defaults):
             hits.append(Hit(
-                message=(f"{blob.name} stores '{key}' with the published default "
-                         "password next to it (a compiled-in defaults table)"),
+                message=(f"{blob.name} stores '{key}' with a published default password "
+                         "right after it (a compiled-in defaults table, or code comparing the "
+                         "setting with its factory value)"),
                 path=blob.name, root=blob.entry.root if blob.entry else None, offset=offset,
                 excerpt=f"{key}\\0{redact(value)}", secret=value, redacted=redact(value),
                 severity=Severity.CRITICAL, properties={"key": key}))

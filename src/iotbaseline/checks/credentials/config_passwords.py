@@ -95,10 +95,14 @@ def _neighbourhood(tf: TextFile, line: int, radius: int = 4) -> list[str]:
     return block[(top or 0):(bottom if bottom is not None else len(block))]
 
 
-def _paired_user(tf: TextFile, line: int) -> str | None:
-    """The user name written beside a password (same section or block), stripped."""
-    for text in _neighbourhood(tf, line):
-        m = _USER_KEY.search(text)
+_SSID_KEY = re.compile(r"""(?ix)(?:^|[\s<"'{,])[\w.-]*?ssid(?:["']?\s*[=:]\s*["']?|>)\s*([^"'<\n]*)""")
+
+
+def _paired_user(tf: TextFile, line: int, pattern: re.Pattern[str] = _USER_KEY,
+                 radius: int = 4) -> str | None:
+    """The user name (or SSID) written beside a password (same section or block), stripped."""
+    for text in _neighbourhood(tf, line, radius):
+        m = pattern.search(text)
         if m and not re.search(_KEY, text.split("=")[0].split(">")[0], re.IGNORECASE):
             return m.group(1).strip()
     return None
@@ -107,7 +111,8 @@ def _paired_user(tf: TextFile, line: int) -> str | None:
 def _empty_slot(tf: TextFile, line: int, value: str) -> bool:
     """A blank password beside a blank user name is an unused slot of a table (``[user3]``,
     an unconfigured FTP or NVR channel), not an account with an empty password."""
-    return value == "" and _paired_user(tf, line) == ""
+    return value == "" and (_paired_user(tf, line) == ""
+                            or _paired_user(tf, line, _SSID_KEY, radius=1) == "")
 
 
 def _is_csr_attribute(tf: TextFile, line: int, key: str) -> bool:
@@ -144,8 +149,8 @@ def _fold_archive_copies(found: list[tuple[TextFile, Hit]]) -> list[tuple[TextFi
         archive = _archive_of(tf.path)
         owner = outside.get(fact(tf, hit)) if archive is not None else None
         if owner is not None:
-            extra.setdefault(owner, []).append(Evidence(
-                kind="file", ref=tf.path, sha256=tf.entry.sha256, line=hit.line,
+            extra.setdefault(owner, []).append(Evidence(  # a note: the finding is not located there
+                kind="note", ref=tf.path, sha256=tf.entry.sha256, line=hit.line,
                 detail=f"the same value in the copy unpacked from {archive}"))
     out: list[tuple[TextFile, Hit]] = []
     for i, (tf, hit) in enumerate(found):
@@ -210,7 +215,7 @@ def find_config_passwords(ctx: CheckContext) -> CheckReport:
     for tf in configs:
         for line, key, value, line_text in _password_assignments(tf):
             if (_is_csr_attribute(tf, line, key) or _empty_slot(tf, line, value)
-                    or _WIFI_KEY.search(key)):  # Wi-Fi keys: IOTB-SECRET-002
+                    or _WIFI_KEY.search(key)):  # wpa_passphrase, psk …: IOTB-SECRET-002
                 continue
             user = _paired_user(tf, line)
             who = f" for user '{user}'" if user else ""

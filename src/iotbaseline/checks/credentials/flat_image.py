@@ -66,7 +66,10 @@ def find_candidates(data: bytes) -> list[Candidate]:
         scored = _score(s)
         if scored is not None:
             out.append(Candidate(off, s, scored[0], scored[1], min(near)[1].strip()))
-    return out
+    # one compared secret per prompt: once a string beside a prompt reads as a password (high),
+    # mere letter-and-digit tokens beside the same prompt are other data (messages, keys)
+    settled = {c.prompt for c in out if c.confidence == "high"}
+    return [c for c in out if c.confidence != "low" or c.prompt not in settled]
 
 
 @check(CheckSpec(
