@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from iotbaseline.sbom.kernel import (
     decide_kernel,
     hints_from_bytes,
     kernel_payloads,
+    uimage_headers,
     uimage_names,
 )
 from iotbaseline.sbom.conflicts import resolve_versions, symbol_floor_conflict
@@ -367,8 +370,13 @@ def _libc_from_list(files: list[str]) -> tuple[str, str | None] | None:
 def _image_hints(kernel_sig: Signature, data: bytes, path: str, root: str | None,
                  sha256: str | None) -> list[KernelHint]:
     hints = hints_from_bytes(kernel_sig, data, ("banner",), path, root, sha256)
+    times = dict(uimage_headers(data))
     for name in uimage_names(data):
-        hints.extend(hints_from_bytes(kernel_sig, name.encode(), ("uimage",), path, root, sha256))
+        found = hints_from_bytes(kernel_sig, name.encode(), ("uimage",), path, root, sha256)
+        if name in times:  # the header's build time travels with the evidence (build_date.py)
+            stamp = datetime.fromtimestamp(times[name], UTC).strftime("%Y-%m-%d %H:%M:%S")
+            found = [replace(h, match=f"{h.match} (uImage header time {stamp} UTC)") for h in found]
+        hints.extend(found)
     if not any(h.method == "kernel-banner" for h in hints):
         for label, payload in kernel_payloads(data):
             found = hints_from_bytes(kernel_sig, payload, ("banner",), f"{path}#{label}", root, sha256)

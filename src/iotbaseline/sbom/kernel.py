@@ -191,6 +191,22 @@ def kernel_payloads(data: bytes) -> list[tuple[str, bytes]]:
     return out
 
 
+def uimage_headers(data: bytes) -> list[tuple[str, int]]:
+    """(image name, creation time) of the uImage headers whose header CRC holds: the time
+    ``mkimage`` wrote (seconds since the epoch, UTC), i.e. when the image was built."""
+    out: list[tuple[str, int]] = []
+    pos = data.find(UIMAGE_MAGIC)
+    while pos != -1 and len(out) < 8:
+        header = data[pos:pos + 64]
+        if len(header) == 64:
+            stored = struct.unpack(">I", header[4:8])[0]
+            if zlib.crc32(header[:4] + b"\x00" * 4 + header[8:]) == stored:
+                name = header[32:64].split(b"\x00", 1)[0].decode("ascii", "replace")
+                out.append((name, struct.unpack(">I", header[8:12])[0]))
+        pos = data.find(UIMAGE_MAGIC, pos + 4)
+    return out
+
+
 def uimage_names(data: bytes) -> list[str]:
     """The 32-byte image names of uImage headers ("MIPS OpenWrt Linux-3.3.8")."""
     names: list[str] = []

@@ -1,9 +1,12 @@
 """Outdated components, KEV-listed CVEs and P2P stacks with published research as findings.
 
 - IOTB-VULN-002 *outdated component*: its release branch is past upstream's end of life, or the
-  project fixes only its current line and the version is below it (``data/lifecycle.yaml``,
-  each fact with its source). Severity comes from the component's worst affected CVE (KEV →
-  critical); with no known CVE it is LOW: age alone is not a severity.
+  project fixes only its current line and the version is below it, or it is *years behind*: a
+  newer release of its branch had been out for ``years_behind`` (2) years or more on the image's
+  build date (``sbom.build_date``: uImage header, kernel banner or BusyBox banner stamp; the
+  release dates are in ``data/lifecycle.yaml``, each component with its upstream page). One
+  finding per component with every reason. Severity comes from the component's worst affected
+  CVE (KEV → critical); with no known CVE it is LOW: age alone is not a severity.
 - IOTB-VULN-003 *known exploited*: a component with a CVE in CISA's KEV catalog (critical).
 - IOTB-VULN-004 *P2P stack with published research* (``data/research.yaml``): found even
   without a version, because the research concerns the SDK's design, not one release.
@@ -20,7 +23,9 @@ Provisions (ids checked by the tests against the catalogs):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -37,6 +42,7 @@ from iotbaseline.model import (
     Severity,
     Vulnerability,
 )
+from iotbaseline.sbom.build_date import BuildDate, build_date
 from iotbaseline.vulns.versions import version_key
 
 
@@ -47,7 +53,7 @@ class CheckSpec:
     provisions: tuple[str, ...]
 
 
-OUTDATED = CheckSpec("IOTB-VULN-002", "Outdated component (past upstream support)", (
+OUTDATED = CheckSpec("IOTB-VULN-002", "Outdated component (past upstream support or years behind)", (
     "etsi-en-303-645:5.3-2", "etsi-en-303-645:5.3-8", "xiaomi-2.0:2.1.5",
     "tencent-qtx-001.1:5.1.5-4", "tencent-qtx-001.1:5.1.6-2", "owasp-isvs:V3.2.4",
     "eu-cra-annex-i:I.2(a)"))
@@ -100,6 +106,46 @@ def support_status(name: str, version: str) -> str | None:
     return None
 
 
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def years_behind(name: str, version: str, built: BuildDate) -> str | None:
+    """Why the version was already years behind on the build date, or None."""
+    data = lifecycle_data()
+    entry = data["components"].get(name)
+    releases: dict[str, str] = (entry or {}).get("releases") or {}
+    if not releases:
+        return None
+    years = int(data["years_behind"])
+    cutoff = _years_before(built.date, years)
+    branch_rx = entry.get("release_branch")
+
+    def branch(v: str) -> str | None:
+        m = re.match(branch_rx, v) if branch_rx else None
+        return m.group(1) if m else None
+
+    own = branch(version)
+    shipped = version_key(version)
+    newer = sorted((date.fromisoformat(str(day)), str(v)) for v, day in releases.items()
+                   if version_key(str(v)) > shipped and branch(str(v)) == own
+                   and date.fromisoformat(str(day)) <= cutoff)
+    if not newer:
+        return None
+    first_day, first = newer[0]
+    latest_day, latest = max(newer, key=lambda item: version_key(item[1]))
+    gap = (built.date - first_day).days / 365.25
+    within = f" of the {own} branch" if own else ""
+    also = f"; {latest}{within} ({latest_day}) was out before {cutoff}" if latest != first else ""
+    return (f"{years} or more years behind on its build date: the image was built "
+            f"{built.describe()}, and release {first}{within} had superseded {version} on "
+            f"{first_day}, {gap:.1f} years earlier{also} "
+            f"(release dates: {entry.get('releases_source', entry['source'])})")
+
+
 def _worst(vulns: list[Vulnerability]) -> Severity:
     from iotbaseline.vulns.findings import vulnerability_severity
 
@@ -119,19 +165,29 @@ def _component_evidence(c: Component) -> Evidence:
     return Evidence(kind="component", ref=c.ref, detail=f"{c.cpe or c.name} identified by {methods}")
 
 
-def outdated_findings(components: list[Component]) -> tuple[list[Finding], CheckOutcome]:
+def outdated_findings(components: list[Component],
+                      built: BuildDate | None = None) -> tuple[list[Finding], CheckOutcome]:
+    """``built``: the image's build date; by default read from the components' own evidence
+    (``sbom.build_date``), so saved results re-assessed with a VEX file give the same answer."""
     findings: list[Finding] = []
     examined: list[Evidence] = []
+    built = built if built is not None else build_date(components)
+    known = lifecycle_data()["components"]
     for c in components:
         if not c.version:
             continue
-        why = support_status(c.name, c.version)
+        eol = support_status(c.name, c.version)
+        behind = years_behind(c.name, c.version, built) if built is not None else None
         affected = [v for v in c.vulnerabilities if v.status == "affected"]
-        if why is None:
-            if c.name in lifecycle_data()["components"]:
-                examined.append(Evidence(kind="component", ref=c.ref,
-                                         detail=f"{c.name} {c.version}: upstream still supports it"))
+        if eol is None and behind is None:
+            if c.name in known:
+                detail = (f"{c.name} {c.version}: not past upstream end of life"
+                          + (f", not {lifecycle_data()['years_behind']} years behind on the build "
+                             f"date {built.date}" if built is not None and known[c.name].get("releases")
+                             else ""))
+                examined.append(Evidence(kind="component", ref=c.ref, detail=detail))
             continue
+        why = "; ".join(w for w in (eol, behind) if w)
         severity = _worst(affected)
         provisions = [p for p in OUTDATED.provisions if affected or p not in _WHEN_FIXES_EXIST]
         cves = (f" It has {len(affected)} known vulnerabilities (worst first: "
@@ -145,7 +201,10 @@ def outdated_findings(components: list[Component]) -> tuple[list[Finding], Check
             remedy="Move to a release line upstream still fixes, or document who backports "
                    "security fixes into this version (and record it in a VEX statement).",
             confidence=c.confidence,
-            properties={"component": c.ref, "support": why, "cves": [v.id for v in affected]}))
+            properties={"component": c.ref, "support": eol, "years_behind": behind,
+                        "build_date": built.date.isoformat() if built else None,
+                        "build_date_source": built.source if built else None,
+                        "cves": [v.id for v in affected]}))
     return findings, _outcome(OUTDATED, findings, examined,
                               "no component with known upstream support data was identified")
 
