@@ -47,3 +47,13 @@ def test_open_setup_ap_and_no_secret_when_protected_by_variable(tmp_path: Path) 
                                         "/etc/init.d/rcS": "#!/bin/sh\nhostapd /etc/hostapd-ap.conf\n"})
     _, findings, _ = run(wifi.find_default_wifi_credentials, ctx)
     assert findings == []
+
+
+def test_app_config_with_empty_ap_password(tmp_path: Path) -> None:
+    xml = "<Config>\n<ApSsid>Drone_</ApSsid><ApPwd></ApPwd>\n<StaPwd></StaPwd>\n</Config>\n"
+    ctx = tree_context(tmp_path, {**BASE, "/app/config.xml": xml, "/app/app_main": b"\x7fELF",
+                                  "/etc/init.d/rcS": "#!/bin/sh\n/app/app_main /app/config.xml &\n"})
+    _, findings, _ = run(wifi.find_default_wifi_credentials, ctx)
+    assert where(findings) == [("/app/config.xml", 2)]
+    assert findings[0].properties["setting"] == "open" and findings[0].severity == Severity.HIGH
+    assert "etsi-en-303-645:5.5-1" in findings[0].provisions

@@ -161,3 +161,18 @@ def test_ssh_blank_root_password_refused_by_dropbear(tmp_path: Path) -> None:
     _, findings, _ = run(login_paths.find_login_credentials, ctx)
     ssh = [f for f in findings if f.properties["login_path"] == "ssh"]
     assert [(f.properties["credential"], f.severity) for f in ssh] == [("empty", Severity.CRITICAL)]
+
+
+def test_inittab_login_shell_prefix_is_a_console_shell(tmp_path: Path) -> None:
+    from iotbaseline.checks.services import debug_console
+
+    files = {**BUSYBOX, "/sbin/init": Link("../bin/busybox"),
+             "/etc/inittab": "::sysinit:/etc/init.d/rcS\n::respawn:-/bin/sh\n"
+                             "tty2::askfirst:-/bin/sh\n",
+             "/etc/init.d/rcS": "#!/bin/sh\n"}
+    ctx = tree_context(tmp_path, files)  # type: ignore[arg-type]
+    _, findings, _ = run(debug_console.find_console_shell, ctx)
+    assert where(findings) == [("/etc/inittab", 2)]  # tty2 is a virtual console, not a UART
+    _, findings, _ = run(login_paths.find_login_credentials, ctx)
+    assert [(f.location.line, f.severity, f.properties["judged_by"]) for f in findings] == [
+        (2, Severity.INFO, "IOTB-DEBUG-001")]

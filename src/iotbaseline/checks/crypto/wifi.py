@@ -148,6 +148,11 @@ _NVRAM_PSK = re.compile(r"^\s*(wl\d*(?:\.\d)?_wpa_psk|wpa_psk|WPAPSK\d*|wl\d*_ke
                         re.MULTILINE)
 _UCI_KEY = re.compile(r"^\s*option\s+(key|wps_pin)\s+['\"]?([^'\"\s]+)", re.MULTILINE)
 _WPS_ON = re.compile(r"^\s*wps_state\s*=\s*[12]\b", re.MULTILINE)
+# the device's own access point in app configs (XML, INI, JSON): ApPwd, ap_passwd, softap_key …
+_AP_KEY_NAME = r"(?:ap|softap|hotspot|setup_?ap|wifi_?ap|uap)_?(?:pwd|passw(?:or)?d|pass|key|psk)"
+_AP_KEY = re.compile(
+    rf"(?i)<({_AP_KEY_NAME})>([^<]*)</|"
+    rf"(?:^|[\s\"',{{])[\"']?({_AP_KEY_NAME})[\"']?\s*[=:]\s*[\"']?([^\"'\s,}}<]*)")
 
 
 def _trivial(value: str) -> str:
@@ -191,6 +196,55 @@ def _hostapd_use(ctx: CheckContext, tf: TextFile) -> tuple[str, str]:
     return "unused", "nothing started at boot refers to it"
 
 
+def _file_use(ctx: CheckContext, tf: TextFile) -> tuple[str, str]:
+    from iotbaseline.analysis.reachability import Use, reachability
+
+    use = reachability(ctx).use(tf.path)
+    if use is Use.USED:
+        return "used", "a program or script started at boot refers to this file"
+    if use is Use.UNKNOWN:
+        return "unknown", "no boot scripts in the image to tell which program reads it"
+    return "unused", "nothing started at boot refers to it"
+
+
+def _app_ap_keys(ctx: CheckContext, seen: set[str]) -> list[Hit]:
+    """The access-point password of vendor app configs (``<ApPwd></ApPwd>`` beside the SSID)."""
+    hits: list[Hit] = []
+    for tf in text_files(ctx):
+        if tf.path in seen or tf.entry.kind == "script" or tf.path.startswith(_NOT_CONFIG_DIRS) \
+                or not _AP_KEY.search(tf.text):
+            continue
+        use, why = _file_use(ctx, tf)
+        for m in _AP_KEY.finditer(tf.text):
+            key = m.group(1) or m.group(3)
+            value = (m.group(2) if m.group(1) else m.group(4)) or ""
+            line = tf.line_text(m.start())
+            if is_comment(line) or value.startswith(("$", "%")):
+                continue
+            number = tf.line_number(m.start())
+            severity = _USE_SEVERITY[use]
+            if value == "":
+                message = (f"{tf.path}:{number} leaves the access point's password '{key}' "
+                           f"empty: an open set-up network anyone nearby can join ({why}).")
+                secret = None
+                prov = ("etsi-en-303-645:5.1-1", "etsi-en-303-645:5.5-1", "xiaomi-2.0:4.2.4",
+                        "tencent-qtx-001.1:5.2.1-1")
+            else:
+                message = (f"{tf.path}:{number} ships a fixed access-point password '{key}'"
+                           f"{_trivial(value)} ({why}).")
+                secret = value
+                prov = ("etsi-en-303-645:5.1-1", "xiaomi-2.0:4.2.4", "tencent-qtx-001.1:5.2.1-1")
+            hits.append(Hit(message=message, path=tf.path, root=tf.root, line=number,
+                            excerpt=excerpt(line.replace(value, redact(value)) if value else line),
+                            secret=secret, redacted=redact(value) if value else None,
+                            severity=severity,
+                            confidence="high" if use == "used" else
+                            ("low" if use == "unused" else "medium"),  # type: ignore[arg-type]
+                            provisions=prov,
+                            properties={"use": use, "setting": "open" if not value else "key"}))
+    return hits
+
+
 _USE_SEVERITY = {"used": Severity.HIGH, "unknown": Severity.HIGH, "conditional": Severity.MEDIUM,
                  "unused": Severity.LOW}
 
@@ -212,10 +266,10 @@ _USE_SEVERITY = {"used": Severity.HIGH, "unknown": Severity.HIGH, "conditional":
 ))
 def find_default_wifi_credentials(ctx: CheckContext) -> CheckReport:
     configs = [(tf, k) for tf in text_files(ctx) if (k := _kind(tf)) is not None]
-    if not configs:
+    hits: list[Hit] = _app_ap_keys(ctx, {tf.path for tf, _ in configs})
+    if not configs and not hits:
         return CheckReport(not_applicable="no Wi-Fi configuration (hostapd, uci wireless, "
-                           "nvram) in the image")
-    hits: list[Hit] = []
+                           "nvram, access-point settings) in the image")
     for tf, kind in configs:
         if kind == "hostapd":
             use, why = _hostapd_use(ctx, tf)

@@ -374,7 +374,8 @@ def _hit(path: LoginPath, cred: Credential | None) -> Hit:
     secret = redacted = None
     if cred is not None:
         who = f" as {cred.account}" if cred.account else ""
-        message += f" Way in{who}: {cred.chain}."
+        label = "Way in" if cred.universal else "Protected"
+        message += f" {label}{who}: {cred.chain}."
         secret = cred.secret if cred.secret else None
         redacted = redact(cred.secret) if cred.secret is not None else None
         if cred.universal:
