@@ -31,15 +31,19 @@ FIREWALL = re.compile(
 UPGRADE = re.compile(
     r"\b(?:do_upgrade\w*|\w*upgrade\.cgi|\w*_?upgrade_cgi|fwupgrade\w*|http_upgrade|tftp_upgrade|"
     r"\w+_sys_?upgrade\w*|firmware_?upgrade\w*|upgrade_?firmware\w*|checkDigitalSign\w*|"
-    r"verify_?image\w*|seama_\w*check\w*|fw_?upload\w*|upload_?firmware\w*)\b", re.IGNORECASE)
+    r"verify_?image\w*|seama_\w*check\w*|fw_?upload\w*|upload_?firmware\w*|\w*upload_?image\w*|"
+    r"\w*_CGI_Upgrade\w*)\b", re.IGNORECASE)
 # restore-defaults routines and pages
 RESET = re.compile(
     r"\b(?:\w*restore_?defaults?\w*|\w*factory_?defaults?\w*|\w*factory_?reset\w*|"
-    r"reset_?to_?default\w*|load_?default\w*|nvram\s+erase|resetbutton\w*|\w*RestoreDefault\w*)",
+    r"reset_?to_?default\w*|load_?default\w*|nvram\s+erase|resetbutton\w*|\w*RestoreDefault\w*|"
+    r"\w*RestoreFactory\w*|\w*_CGI_Restore\w*|restore\.cgi)",
     re.IGNORECASE)
 
 _EXECUTABLE_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/lib/", "/htdocs/",
-                    "/www/", "/webs/", "/web/", "/etc/")
+                    "/www/", "/webs/", "/web/", "/etc/",
+                    # app partitions mounted from the device's own flash (cameras: /mnt/mtd/ipc)
+                    "/mnt/", "/app/", "/opt/")
 
 
 # in scripts and templates only a rule that blocks counts ("iptables -P INPUT ACCEPT" does not)

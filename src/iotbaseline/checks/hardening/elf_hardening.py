@@ -19,6 +19,9 @@ NOT_APPLICABLE = "no user-space ELF programs or libraries in this image"
 SHOWN_IN_GROUP = 12
 
 
+SSP_PROVIDED = frozenset({"__stack_chk_fail", "__stack_chk_guard"})  # defined by the C library
+
+
 def user_space_elves(ctx: CheckContext) -> list[FileEntry]:
     def compute(c: CheckContext) -> list[FileEntry]:
         return [e for e in c.index.elves() if e.elf is not None and e.elf.error is None
@@ -146,6 +149,8 @@ def find_missing_canary(ctx: CheckContext) -> CheckReport:
         canary = e.elf.canary if e.elf else None
         if canary is None:
             return ""
+        if e.elf is not None and SSP_PROVIDED & set(e.elf.exports):
+            return None  # the C library defining __stack_chk_fail: the provider, not a user
         return None if canary else "has no stack protector (__stack_chk_fail not used)"
 
     return _hardening_report(ctx, missing, _all, "ELF files", Severity.MEDIUM, Severity.LOW)

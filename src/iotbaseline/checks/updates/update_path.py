@@ -16,10 +16,14 @@ from iotbaseline.model import Evidence, FileEntry, Severity
 
 _NAME = re.compile(r"(sysupgrade|fw_?update|fwupgrade|firmware[_-]?(upgrade|update)|"
                    r"(^|[_.-])ota([_.-]|$)|^ota|upgrade|swupdate|rauc|mender|update_engine|"
-                   r"update-engine|fwup$|flash_?update|autoupdate)", re.IGNORECASE)
+                   r"update-engine|fwup$|flash_?update|autoupdate|flash_?upg|(^|[_.-])upg([_.-]|$))",
+                   re.IGNORECASE)
 _SEARCH_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/lib/upgrade/",
                 "/www/", "/usr/www/", "/etc/init.d/", "/usr/share/", "/opt/", "/system/bin/",
-                "/usr/local/", "/home/", "/app", "/etc/")
+                "/usr/local/", "/home/", "/app", "/etc/",
+                # app partitions the image mounts from its own flash (/mnt/mtd/ipc on cameras):
+                # a file shipped there is the device's, not removable media's
+                "/mnt/", "/userfs/", "/customer/", "/data/")
 _WEB_DIRS = ("/www/", "/usr/www/", "/var/www/", "/usr/lib/lua/luci/", "/usr/share/www/",
              "/webroot/", "/web/")
 _WEB_UPDATE = re.compile(r"(sysupgrade|mtd\s+(?:-\S+\s+)*write|firmware.{0,20}upload|"
