@@ -235,7 +235,9 @@ class _RootReader:
     def _read_inittab(self) -> None:
         entry = self._entry("/etc/inittab")
         if entry is None:
-            if self.model.init == "busybox":
+            # the init kind is recorded once per image: the defaults apply only to a root that
+            # has its own /sbin/init (not to a kernel or data partition read as a second root)
+            if self.model.init == "busybox" and self.index.get("/sbin/init", self.root):
                 # BusyBox init without inittab runs rcS and askfirst shells on the console.
                 self.model.notes.append("no /etc/inittab: BusyBox defaults apply "
                                         "(rcS, then askfirst /bin/sh on the console)")
