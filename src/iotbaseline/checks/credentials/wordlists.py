@@ -5,9 +5,9 @@ Three public sources, in the order they are tried (most likely first):
 1. our own compiled groups (``checks/data/default_credentials.yaml``: the Mirai tables, the
    camera/DVR defaults of later Mirai-family botnets, vendors' manual defaults), each group with
    its source;
-2. the vendor/product default list of the ``defaultcreds-cheat-sheet`` package (BSD licence,
-   about 3,700 pairs gathered from vendors' documentation and public lists), read from the JSON
-   file that package installs;
+2. the vendor/product default list of the ``defaultcreds-cheat-sheet`` package (MIT licence per
+   the LICENSE file it installs; its metadata classifier says BSD; 3,681 pairs gathered from
+   vendors' documentation and public lists), read from the JSON file that package installs;
 3. words the image itself suggests (model, brand, hostname, SSID prefix, build signature) and
    simple mutations of them, then the 30,000 most common passwords of the ``zxcvbn`` package
    (MIT licence; frequency-ranked from public password leaks).
@@ -102,7 +102,7 @@ def sources() -> tuple[WordlistSource, ...]:
     _, groups = compiled_groups()
     extra = (
         WordlistSource("defaultcreds-cheat-sheet", "PyPI package defaultcreds-cheat-sheet "
-                       "(github.com/ihebski/DefaultCreds-cheat-sheet)", "BSD",
+                       "(github.com/ihebski/DefaultCreds-cheat-sheet)", "MIT",
                        len(cheat_sheet_pairs())),
         WordlistSource("zxcvbn-common", "PyPI package zxcvbn, frequency list 'passwords'",
                        "MIT", len(common_passwords())),
