@@ -176,3 +176,16 @@ def test_inittab_login_shell_prefix_is_a_console_shell(tmp_path: Path) -> None:
     _, findings, _ = run(login_paths.find_login_credentials, ctx)
     assert [(f.location.line, f.severity, f.properties["judged_by"]) for f in findings] == [
         (2, Severity.INFO, "IOTB-DEBUG-001")]
+
+
+def test_web_server_listed_with_its_user_file(tmp_path: Path) -> None:
+    files = {**BUSYBOX, "/usr/sbin/httpd": Link("../../bin/busybox"),
+             "/etc/inittab": "::sysinit:/etc/init.d/rcS\n",
+             "/etc/init.d/rcS": "#!/bin/sh\nhttpd -c /etc/httpd.conf -h /www\n",
+             "/etc/httpd.conf": "/cgi-bin:admin:admin\n"}
+    ctx = tree_context(tmp_path, files)  # type: ignore[arg-type]
+    _, findings, _ = run(login_paths.find_login_credentials, ctx)
+    web = [f for f in findings if f.properties["login_path"] == "web"]
+    assert where(web) == [("/etc/init.d/rcS", 2)]
+    assert web[0].severity == Severity.INFO and "/etc/httpd.conf:1" in web[0].message
+    assert web[0].properties["judged_by"] == "IOTB-CRED-005/008"

@@ -74,7 +74,7 @@ class Credential:
 
 @dataclass
 class LoginPath:
-    kind: str  # telnet | telnet-enabler | ssh | serial
+    kind: str  # telnet | telnet-enabler | ssh | serial | web
     service: Service
     state: str  # on | conditional | off
     why: str = ""
@@ -346,9 +346,35 @@ def _serial_paths(ctx: CheckContext) -> list[LoginPath]:
     return out
 
 
+WEB_SERVERS = frozenset({"httpd", "uhttpd", "lighttpd", "boa", "goahead", "mini_httpd", "thttpd",
+                         "nginx", "webs", "appweb", "apache2", "webserver", "jhttpd"})
+
+
+def _web_paths(ctx: CheckContext) -> list[LoginPath]:
+    """Started web servers: listed with the accounts of their user files; the default admin
+    passwords of configs and nvram are judged by the credential checks (IOTB-CRED-005/008)."""
+    from iotbaseline.checks.credentials.web_accounts import web_accounts
+
+    servers = [s for s in started_services(ctx) if s.enabled and s.name in WEB_SERVERS]
+    if not servers:
+        return []
+    found, _ = web_accounts(ctx)
+    out = []
+    for service in servers:
+        path = LoginPath("web", service, _state(ctx, service)[0], judged_by="IOTB-CRED-005/008")
+        for a in found:
+            if a.file.root == service.root:
+                path.credentials.append(Credential(
+                    "unknown", a.user, None, f"web account {a.user} in {a.file.path}:{a.line} "
+                    f"({a.form})", a.file.path, a.line))
+        out.append(path)
+    return out
+
+
 def find_login_paths(ctx: CheckContext) -> list[LoginPath]:
     def compute(c: CheckContext) -> list[LoginPath]:
-        return _telnet_paths(c) + _enabler_paths(c) + _ssh_paths(c) + _serial_paths(c)
+        return (_telnet_paths(c) + _enabler_paths(c) + _ssh_paths(c) + _serial_paths(c)
+                + _web_paths(c))
 
     return ctx.fact("login_paths.paths", compute)  # type: ignore[no-any-return]
 
@@ -358,7 +384,7 @@ def find_login_paths(ctx: CheckContext) -> list[LoginPath]:
 # ---------------------------------------------------------------------------------------------
 
 _NAMES = {"telnet": "Telnet login", "telnet-enabler": "Hidden telnet switch",
-          "ssh": "SSH login", "serial": "Serial console login"}
+          "ssh": "SSH login", "serial": "Serial console login", "web": "Web admin login"}
 
 
 def _hit(path: LoginPath, cred: Credential | None) -> Hit:
