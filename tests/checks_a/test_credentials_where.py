@@ -230,3 +230,25 @@ def test_blank_key_of_a_named_network_reported_unconfigured_station_quiet(tmp_pa
            "<StaSsid></StaSsid>\n<StaPwd></StaPwd>\n</CONFIG>\n")
     _, findings = run(cc.find_config_passwords, _index(tmp_path, {"/app/config.xml": xml}))
     assert where(findings) == [("/app/config.xml", 3)]
+
+
+def test_compressed_base64_and_xor_defaults_are_decoded(tmp_path):
+    import base64
+    import gzip
+
+    text = b"lan_ipaddr=192.168.1.1\nhttp_user=admin\nhttp_passwd=admin\n"
+    index = _index(tmp_path, {
+        "/etc/nvram.default.gz": gzip.compress(text),
+        "/etc/config/user.b64": base64.b64encode(text).decode() + "\n",
+        "/etc/config/account.dat": bytes(b ^ 0x5A for b in text),
+        "/etc/web.conf": "password=" + base64.b64encode(b"1234").decode() + "\n",
+    })
+    _, findings = run(cc.find_config_passwords, index, show_secrets=True)
+    got = sorted((f.location.path, f.location.line, f.secret, f.properties.get("decoded_from"))
+                 for f in findings)
+    assert got == [
+        ("/etc/config/account.dat", 3, "admin", "XOR 0x5a"),
+        ("/etc/config/user.b64", 3, "admin", "Base64"),
+        ("/etc/nvram.default.gz", 3, "admin", "gzip"),
+        ("/etc/web.conf", 1, "1234", "Base64 value"),
+    ]

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from iotbaseline.analysis.reachability import Use, reachability
 from iotbaseline.checks.credentials import crack as cred_crack
+from iotbaseline.checks.credentials.packed import decoded_configs, unbase64_value
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.textscan import TextFile, blob_strings, excerpt, is_comment, text_files
@@ -212,7 +213,8 @@ def find_config_passwords(ctx: CheckContext) -> CheckReport:
         return CheckReport(not_applicable="no configuration files in the image")
     defaults = cred_crack.default_passwords()
     found: list[tuple[TextFile, Hit]] = []
-    for tf in configs:
+    sources = [(tf, "") for tf in configs] + [(d.file, d.how) for d in decoded_configs(ctx)]
+    for tf, packing in sources:
         for line, key, value, line_text in _password_assignments(tf):
             if (_is_csr_attribute(tf, line, key) or _empty_slot(tf, line, value)
                     or _WIFI_KEY.search(key)):  # wpa_passphrase, psk …: IOTB-SECRET-002
@@ -221,6 +223,13 @@ def find_config_passwords(ctx: CheckContext) -> CheckReport:
             who = f" for user '{user}'" if user else ""
             shown = excerpt(line_text.replace(value, redact(value)) if value else line_text)
             props: dict[str, object] = {"key": key, "user": user}
+            if packing:
+                who += f" (line {line} of its {packing}-decoded text)"
+                props["decoded_from"] = packing
+            encoded = unbase64_value(value) if value not in defaults else None
+            if encoded is not None and encoded in defaults:
+                value, who = encoded, who + " (Base64-encoded)"
+                props["decoded_from"] = "Base64 value"
             if value == "":
                 hit = Hit(message=f"'{key}'{who} is blank in {tf.path}: the default password "
                           "is empty", path=tf.path, root=tf.root, line=line, excerpt=shown,
