@@ -189,3 +189,14 @@ def test_web_server_listed_with_its_user_file(tmp_path: Path) -> None:
     assert where(web) == [("/etc/init.d/rcS", 2)]
     assert web[0].severity == Severity.INFO and "/etc/httpd.conf:1" in web[0].message
     assert web[0].properties["judged_by"] == "IOTB-CRED-005/008"
+
+
+def test_serial_root_password_replaced_per_device_at_first_boot(tmp_path: Path) -> None:
+    files = _camera("0")
+    files["/etc/init.d/S01pw"] = ("#!/bin/sh\npw=$(head -c 12 /dev/urandom | base64)\n"
+                                  "echo \"root:$pw\" | chpasswd\n")
+    ctx = tree_context(tmp_path, files)  # type: ignore[arg-type]
+    _, findings, _ = run(login_paths.find_login_credentials, ctx)
+    serial = {f.properties["account"]: f for f in findings if f.properties["login_path"] == "serial"}
+    assert set(serial) == {"guest"}  # root's shipped hash is not the device's: no FAIL for it
+    assert serial["guest"].properties["credential"] == "empty"

@@ -23,7 +23,8 @@ from iotbaseline.analysis.boot import Service, is_shell, started_services, uart_
 from iotbaseline.checks.base import CheckReport, CheckSpec, Hit, check, redact
 from iotbaseline.checks.context import CheckContext
 from iotbaseline.checks.credentials import crack as cred_crack
-from iotbaseline.checks.credentials.accounts import NO_LOGIN_SHELLS, accounts
+from iotbaseline.checks.credentials.accounts import accounts, first_boot_password_script
+from iotbaseline.checks.credentials.image_values import image_values
 from iotbaseline.checks.services.common import describe, provisions, service_evidence
 from iotbaseline.checks.services.config_values import ConditionJudge, ConfigValue, ValueReader
 from iotbaseline.checks.services.remote_access import (
@@ -59,7 +60,7 @@ P_LIST = provisions(etsi=("5.6-1",))
 class Credential:
     """What it takes to get through one login path."""
 
-    kind: str  # none | empty | cracked | fixed | uncracked | locked | unknown
+    kind: str  # none | empty | cracked | fixed | uncracked | locked | per-device | unknown
     account: str | None = None
     secret: str | None = None
     chain: str = ""  # the evidence chain in words
@@ -122,7 +123,9 @@ def _deciding_fields(ctx: CheckContext, root: str | None) -> list[tuple[str, str
 def _cracked(ctx: CheckContext, targets: dict[str, str]) -> dict[str, cred_crack.CrackResult]:
     """Crack each hash once per run (hash → user it belongs to), within --crack-seconds."""
     cache: dict[str, cred_crack.CrackResult] = ctx.fact("login_paths.cracked", lambda c: {})
-    todo = {h: cred_crack.candidates_for(user) for h, user in targets.items() if h not in cache}
+    values = image_values(ctx)
+    todo = {h: cred_crack.candidates_for(user, image_values=values)
+            for h, user in targets.items() if h not in cache}
     if todo:
         cache.update(cred_crack.crack(todo, ctx.options.crack_seconds, jobs=ctx.options.jobs))
     return cache
@@ -133,11 +136,21 @@ def system_credentials(ctx: CheckContext, root: str | None) -> list[Credential]:
     fields = _deciding_fields(ctx, root)
     hashes = {f: u for u, f, _, _ in fields
               if f and f not in _PLACEHOLDERS and not f.startswith(("!", "*"))}
-    cracked = _cracked(ctx, hashes) if hashes else {}
+    per_device = first_boot_password_script(ctx)
+    replaced = set() if per_device is None else (
+        {u for u, _, _, _ in fields} if per_device[2] is None else set(per_device[2]))
+    cracked = _cracked(ctx, {h: u for h, u in hashes.items() if u not in replaced}) \
+        if hashes else {}
     out: list[Credential] = []
     for user, value, file, line in fields:
         where = f"{file}:{line}"
-        if value == "":
+        if per_device is not None and user in replaced:
+            script, number, _ = per_device
+            out.append(Credential("per-device", user, None,
+                                  f"account {user}'s shipped field ({where}) is replaced by "
+                                  f"{script.path}:{number}, which sets a per-device or random "
+                                  f"password", script.path, number))
+        elif value == "":
             out.append(Credential("empty", user, "", f"account {user} has an empty password "
                                   f"field ({where}): login lets it in without a password",
                                   file, line))
@@ -155,6 +168,8 @@ def system_credentials(ctx: CheckContext, root: str | None) -> list[Credential]:
                     f"({result.engine}, {result.tried} candidates)", file, line))
             else:
                 tried = f"{result.tried} candidates" if result else "no attempt"
+                if result is not None and result.timed_out:
+                    tried += ", stopped at the --crack-seconds limit"
                 out.append(Credential("uncracked", user, None,
                                       f"account {user} has a password hash ({where}) that no "
                                       f"published default matched ({tried})", file, line))
@@ -469,7 +484,8 @@ def find_login_credentials(ctx: CheckContext) -> CheckReport:
         if bad:
             report.hits.extend(_hit(path, c) for c in bad)
         else:
-            shown = next((c for c in path.credentials if c.kind in ("uncracked", "unknown")),
+            shown = next((c for c in path.credentials
+                          if c.kind in ("uncracked", "unknown", "per-device")),
                          next(iter(path.credentials), None))
             report.hits.append(_hit(path, shown))
         for cred in path.credentials:
