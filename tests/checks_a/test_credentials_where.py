@@ -252,3 +252,14 @@ def test_compressed_base64_and_xor_defaults_are_decoded(tmp_path):
         ("/etc/nvram.default.gz", 3, "admin", "gzip"),
         ("/etc/web.conf", 1, "1234", "Base64 value"),
     ]
+
+
+def test_odm_password_built_from_image_values_is_cracked(tmp_path):
+    index = _index(tmp_path, {
+        "/etc/config/image_sign": "wrgn80_acme_xr700\n",
+        "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
+        "/etc/shadow": "root:" + md5_crypt.hash("xr700123") + ":1:0:99999:7:::\n",
+    })
+    _, findings = run(ca.find_universal_passwords, index, crack_seconds=60, show_secrets=True)
+    assert where(findings) == [("/etc/shadow", 1)]
+    assert findings[0].secret == "xr700123"  # part of the image signature + "123"
