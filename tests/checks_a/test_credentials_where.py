@@ -36,7 +36,7 @@ def _index(tmp_path: Path, files: dict[str, str | bytes]) -> FileIndex:
 
 
 def test_hash_in_passwd_wins_over_shadow_and_is_world_readable(tmp_path):
-    root_hash = des_crypt.hash("xc3511", salt="ab")  # a Mirai-table default
+    root_hash = des_crypt.using(salt="ab").hash("xc3511")  # a Mirai-table default
     index = _index(tmp_path, {
         "/etc/passwd": f"root:{root_hash}:0:0:root:/root:/bin/sh\n",
         "/etc/shadow": "root:!:10933:0:99999:7:::\n",  # ignored: passwd has a real hash
@@ -159,7 +159,7 @@ def test_cracked_password_redacted_in_human_reports_shown_in_json_only_on_reques
     secret = "hichiphx"  # a published HiChip default (our compiled camera group)
     rootfs = build_tree(tmp_path / "fw", {
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
-        "/etc/shadow": f"root:{des_crypt.hash(secret, salt='F0')}:1:0:99999:7:::\n",
+        "/etc/shadow": "root:" + des_crypt.using(salt="F0").hash(secret) + ":1:0:99999:7:::\n",
         "/bin/busybox": "#!/bin/sh\n",
     })
     outputs = {}
@@ -196,7 +196,7 @@ def test_cracking_never_opens_a_socket(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     target = md5_crypt.hash("admin")
     inline = crack.crack({target: crack.candidates_for("root")[:200]}, seconds=30, jobs=1)
-    parallel = crack.crack({des_crypt.hash("hichiphx", salt="ab"): crack.candidates_for("root")},
+    parallel = crack.crack({des_crypt.using(salt="ab").hash("hichiphx"): crack.candidates_for("root")},
                            seconds=60, jobs=2)
     assert inline[target].password == "admin"
     assert [r.password for r in parallel.values()] == ["hichiphx"]
