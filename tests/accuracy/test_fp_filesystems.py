@@ -143,3 +143,28 @@ def test_c_library_providing_ssp_is_not_unprotected(escam: ExtractionResult) -> 
     _, findings, _ = run_one(elf_hardening.find_missing_canary, ctx)
     assert findings, "the camera's programs really lack the canary (GROUND_TRUTH.md 7)"
     assert not any("libuClibc" in f.message for f in findings)
+
+
+def test_openwrt_overlay_root_is_writable(openwrt_root: Path) -> None:
+    """OpenWrt (LibraryBox on the TL-MR3020): preinit's mount_root lays a JFFS2 overlay over
+    the SquashFS root, so its modes do count on the device."""
+    assert (openwrt_root / "sbin" / "mount_root").exists()
+    assert "/" in [m.mount_point for m in overlay_mounts(openwrt_root)]
+
+
+def test_filesystem_of_reads_the_innermost_format() -> None:
+    assert filesystem_of(["fw.bin", "offset 0x40-0x2000: cpio", "offset 0x0-0x100: squashfs_v4_le"]) \
+        == "squashfs"
+    assert filesystem_of(["conf.bin", "offset 0x0-0x1a0000: jffs2_new",
+                          "mounted at /x (`mount -t squashfs …`)", "conf.bin:/a"]) == "jffs2"
+    assert filesystem_of(["directory /tmp/root"]) is None
+
+
+def test_snapshot_upload_is_not_a_firmware_upgrade(tmp_path: Path) -> None:
+    from iotbaseline.analysis.vendor_programs import vendor_facts
+
+    (tmp_path / "usr" / "bin").mkdir(parents=True)
+    (tmp_path / "usr" / "bin" / "snapd").write_text("#!/bin/sh\nupload_image_to_ftp /tmp/snap.jpg\n")
+    (tmp_path / "usr" / "bin" / "fwd").write_text("#!/bin/sh\nsysFlashImageSet /tmp/fw.bin\n")
+    facts = vendor_facts(CheckContext(FileIndex.from_directory(tmp_path, jobs=1)))
+    assert [e.ref for e in facts.upgrade] == ["/usr/bin/fwd"]

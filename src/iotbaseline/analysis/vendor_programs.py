@@ -31,7 +31,7 @@ FIREWALL = re.compile(
 UPGRADE = re.compile(
     r"\b(?:do_upgrade\w*|\w*upgrade\.cgi|\w*_?upgrade_cgi|fwupgrade\w*|http_upgrade|tftp_upgrade|"
     r"\w+_sys_?upgrade\w*|firmware_?upgrade\w*|upgrade_?firmware\w*|checkDigitalSign\w*|"
-    r"verify_?image\w*|seama_\w*check\w*|fw_?upload\w*|upload_?firmware\w*|\w*upload_?image\w*|"
+    r"verify_?image\w*|seama_\w*check\w*|fw_?upload\w*|upload_?firmware\w*|\w*flash_?image\w*|"
     r"\w*_CGI_Upgrade\w*)\b", re.IGNORECASE)
 # restore-defaults routines and pages
 RESET = re.compile(

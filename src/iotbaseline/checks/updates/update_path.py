@@ -23,7 +23,7 @@ _SEARCH_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/lib
                 "/usr/local/", "/home/", "/app", "/etc/",
                 # app partitions the image mounts from its own flash (/mnt/mtd/ipc on cameras):
                 # a file shipped there is the device's, not removable media's
-                "/mnt/", "/userfs/", "/customer/", "/data/")
+                "/mnt/", "/userfs/", "/customer/")
 _WEB_DIRS = ("/www/", "/usr/www/", "/var/www/", "/usr/lib/lua/luci/", "/usr/share/www/",
              "/webroot/", "/web/")
 _WEB_UPDATE = re.compile(r"(sysupgrade|mtd\s+(?:-\S+\s+)*write|firmware.{0,20}upload|"
