@@ -144,7 +144,7 @@ def _copy_files(ctx: CheckContext) -> dict[tuple[str, str], list[str]]:
     """Copies of account files grouped into pairs by (directory, suffix)."""
     sets: dict[tuple[str, str], list[str]] = {}
     for entry in ctx.index.iter():
-        if entry.kind in ("directory", "special") or entry.path in ACCOUNT_FILES:
+        if entry.kind in ("directory", "special", "script", "elf") or entry.path in ACCOUNT_FILES:
             continue
         m = _COPY_NAME.match(posixpath.basename(entry.path))
         if m is None:
