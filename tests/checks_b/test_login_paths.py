@@ -200,3 +200,11 @@ def test_serial_root_password_replaced_per_device_at_first_boot(tmp_path: Path) 
     serial = {f.properties["account"]: f for f in findings if f.properties["login_path"] == "serial"}
     assert set(serial) == {"guest"}  # root's shipped hash is not the device's: no FAIL for it
     assert serial["guest"].properties["credential"] == "empty"
+
+
+def test_init_program_starting_telnet_is_not_a_hidden_switch(tmp_path: Path) -> None:
+    files = {**BUSYBOX, "/sbin/rc": b"\x7fELF\x00/usr/sbin/telnetd -l /bin/login\x00",
+             "/etc/inittab": "::sysinit:/sbin/rc start\n"}
+    ctx = tree_context(tmp_path, files)  # type: ignore[arg-type]
+    _, findings, _ = run(login_paths.find_login_credentials, ctx)
+    assert [f for f in findings if f.properties["login_path"] == "telnet-enabler"] == []

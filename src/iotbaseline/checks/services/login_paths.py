@@ -44,6 +44,7 @@ SSH_NAMES = frozenset({"dropbear", "sshd"})
 _STARTS_TELNET = re.compile(r"^(?:/usr/sbin/|/sbin/|/bin/|/usr/bin/)?u?telnetd(?:\s+-[a-zA-Z].*)?$",
                             re.MULTILINE)
 _PLACEHOLDERS = ("x", "*", "!", "!!", "*LK*", "NP", "!*")
+_INIT_PROGRAMS = frozenset({"init", "rc", "procd", "preinit", "systemd", "busybox", "toybox"})
 
 ETSI_CRED = ("5.1-1",)
 P_FAIL_NET = provisions(etsi=("5.1-1", "5.6-1"), xiaomi=("3.2.2", "3.1.2", "2.2"),
@@ -261,9 +262,11 @@ def _telnet_paths(ctx: CheckContext) -> list[LoginPath]:
 
 def _enabler_paths(ctx: CheckContext) -> list[LoginPath]:
     """Started programs (not telnetd) whose strings start a telnet daemon: a hidden switch."""
+    # the init program itself (a monolithic Broadcom ``rc``, procd) starts services by design:
+    # a telnet it starts is a boot start, not a hidden switch
     started = {(s.root, s.binary): s for s in started_services(ctx)
                if s.enabled and s.binary and not (served_names(s) & TELNET_NAMES)
-               and not is_shell(s.program)}
+               and not is_shell(s.program) and s.name not in _INIT_PROGRAMS}
     if not started:
         return []
     out = []
