@@ -126,3 +126,20 @@ def test_malformed_elf_gives_no_nodes() -> None:
     broken = b"\x7fELF\x02\x01\x01" + b"\xff" * 200
     assert read_version_nodes(broken) == ([], [])
     assert read_version_nodes(b"") == ([], [])
+
+
+def test_cyclonedx_names_symbol_versions_as_binary_analysis(tmp_path: Path) -> None:
+    import json
+
+    from iotbaseline.model import Target
+    from iotbaseline.sbom.cyclonedx import render_cyclonedx
+
+    lib = _library(tmp_path / "b", "libcrypto.so.1.1", ["OPENSSL_1_1_0", "OPENSSL_1_1_1d"],
+                   "OpenSSL 1.1.1k  25 Mar 2021")
+    _put(tmp_path / "root", "/usr/lib/libcrypto.so.1.1", lib)
+    doc = json.loads(render_cyclonedx(_openssl(_scan(tmp_path / "root")), Target(name="x", path="x")))
+    [component] = [c for c in doc["components"] if c["name"] == "openssl"]
+    methods = component["evidence"]["identity"][0]["methods"] if isinstance(
+        component["evidence"]["identity"], list) else component["evidence"]["identity"]["methods"]
+    symbol = [m for m in methods if m["value"].startswith("symbol-version:openssl")]
+    assert symbol and symbol[0]["technique"] == "binary-analysis"

@@ -61,10 +61,13 @@ _TECHNIQUES = {
     "signature": AnalysisTechnique.BINARY_ANALYSIS,
     "kernel": AnalysisTechnique.BINARY_ANALYSIS,
     "elf-comment": AnalysisTechnique.BINARY_ANALYSIS,
+    "markers": AnalysisTechnique.BINARY_ANALYSIS,
+    "symbol-version": AnalysisTechnique.BINARY_ANALYSIS,  # ELF .gnu.version_d/_r nodes
     "filename": AnalysisTechnique.FILENAME,
 }
 _METHOD_CONFIDENCE = {"package": "0.8", "os": "0.8", "signature": "0.7", "kernel": "0.7",
-                      "elf-comment": "0.6", "filename": "0.5"}
+                      "elf-comment": "0.6", "markers": "0.6", "symbol-version": "0.5",
+                      "filename": "0.5"}
 _SCORE_METHOD = {
     "2.0": VulnerabilityScoreSource.CVSS_V2,
     "3.0": VulnerabilityScoreSource.CVSS_V3,
