@@ -13,9 +13,11 @@ corpus, one per format family (vendor-LZMA SquashFS, RNTP/7-Zip, IMG0+MFS, W54G+
 ``--big``: a 64 MiB flash-dump-like image assembled from corpus pieces (the OpenWrt factory
 image, then every corpus SquashFS and JFFS2 partition repeated, 64 KiB aligned, 0xFF erased
 fill), timed for ``extract_image`` + ``build_inventory`` (issue 12 goal: <= 10 s on 2 cores).
+Prints wall time, CPU time (user and system separately: on a shared machine creating
+~15,000 files costs anywhere from 0.3 s to 8 s of system time) and the load average.
 Usage:
 
-    .venv/bin/python bench/bench_extract.py [IMAGE] [--runs N] [--breadth] [--big]
+    .venv/bin/python bench/bench_extract.py [IMAGE] [--runs N] [--breadth] [--big] [--tmp DIR]
 """
 
 from __future__ import annotations
@@ -92,37 +94,44 @@ def _breadth(runs: int) -> None:
                   f"(min {min(times):.2f}, max {max(times):.2f}) = {mb / median:.2f} MB/s")
 
 
-def _big(runs: int) -> None:
+def _big(runs: int, tmp_root: str | None) -> None:
     from iotbaseline.extract import extract_image
     from iotbaseline.inventory.builder import build_inventory
 
-    with tempfile.TemporaryDirectory(prefix="bench-big-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-big-", dir=tmp_root) as tmp:
         image = Path(tmp) / "flash-64m.bin"
         pieces = build_big(image)
-        extract_only, both, cpu = [], [], []
+        extract_only, both, cpu, user, system, loads = [], [], [], [], [], []
         for i in range(runs):
             work = Path(tmp) / f"r{i}"
-            cpu_before = _cpu()
+            before = _times()
+            loads.append(os.getloadavg()[0])
             started = time.perf_counter()
             result = extract_image(image, work)
             extract_only.append(time.perf_counter() - started)
             inventory = build_inventory(list(result.roots))
             both.append(time.perf_counter() - started)
-            cpu.append(_cpu() - cpu_before)
+            after = _times()
+            user.append(after[0] - before[0])
+            system.append(after[1] - before[1])
+            cpu.append(user[-1] + system[-1])
             shutil.rmtree(work)
         print(f"64 MiB image: OpenWrt factory image + {pieces} corpus partitions; "
               f"{len(result.roots)} trees, {len(inventory.files)} inventory entries, "
-              f"{len(result.errors)} problems, runs: {runs}, cores: {os.cpu_count()}")
+              f"{len(result.errors)} problems, runs: {runs}, cores: {os.cpu_count()}, "
+              f"work dir under {tmp_root or tempfile.gettempdir()}")
         print(_line("64 MiB extract_image", extract_only))
         print(_line("64 MiB extract_image + build_inventory (goal <= 10 s)", both))
         print(_line("64 MiB extract + inventory CPU time (this process + workers)", cpu))
-        print(f"load average while measuring: {os.getloadavg()[0]:.1f}")
+        print(_line("  of which user", user))
+        print(_line("  of which system (file creation)", system))
+        print(f"load average at the start of each run: {', '.join(f'{x:.1f}' for x in loads)}")
 
 
-def _cpu() -> float:
-    """User + system seconds of this process and its finished children (unblob workers)."""
+def _times() -> tuple[float, float]:
+    """User and system seconds of this process and its finished children (unblob workers)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + kids.ru_utime, own.ru_stime + kids.ru_stime
 
 
 def main() -> None:
@@ -131,13 +140,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--breadth", action="store_true", help="MB/s on the largest corpus images")
     parser.add_argument("--big", action="store_true", help="64 MiB image: extract + inventory")
+    parser.add_argument("--tmp", help="directory for the work directories (default: $TMPDIR)")
     args = parser.parse_args()
     runs = max(5, args.runs)
     if args.breadth or args.big:
+        runs = max(3, args.runs)
         if args.breadth:
             _breadth(runs)
         if args.big:
-            _big(runs)
+            _big(runs, args.tmp)
         return
     from iotbaseline.extract import extract_image
     from iotbaseline.inventory.builder import build_inventory

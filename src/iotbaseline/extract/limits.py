@@ -6,6 +6,7 @@ and keeps everything extracted up to then (see ``ExtractionResult.limits_hit``).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -36,33 +37,46 @@ class LimitHit(Exception):
 
 @dataclass
 class Budget:
-    """Running account of one extraction against its limits (shared by all stages)."""
+    """Running account of one extraction against its limits (shared by all stages).
+
+    Safe to share between threads (the fast path extracts several SquashFS images and a
+    kernel at once): the counters are updated under a lock, and each thread has its own
+    extractor deadline (``start_extractor`` times the extractor running in that thread)."""
 
     limits: Limits
     input_size: int
     bytes_written: int = 0
     files_written: int = 0
-    _deadline: float = field(default=0.0)
+    # bytes other writers running at the same time have produced (the unblob worker carving
+    # leftover regions while the fast path still writes): they count against the same bound
+    external_bytes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def start_extractor(self) -> None:
-        self._deadline = time.monotonic() + self.limits.extractor_timeout_s
+        self._local.deadline = time.monotonic() + self.limits.extractor_timeout_s
 
     def check_time(self, what: str) -> None:
-        if self._deadline and time.monotonic() > self._deadline:
+        deadline = getattr(self._local, "deadline", 0.0)
+        if deadline and time.monotonic() > deadline:
             raise LimitHit(
                 "extractor_timeout_s",
                 f"{what} took longer than {self.limits.extractor_timeout_s:g} s",
             )
 
     def add_bytes(self, count: int) -> None:
-        self.bytes_written += count
+        with self._lock:
+            self.bytes_written += count
+            total = self.bytes_written + self.external_bytes
         bound, name = self.limits.byte_budget(self.input_size)
-        if self.bytes_written > bound:
+        if total > bound:
             raise LimitHit(name, f"extracted data exceeds {bound} bytes ({name})")
 
     def add_file(self) -> None:
-        self.files_written += 1
-        if self.files_written > self.limits.max_files:
+        with self._lock:
+            self.files_written += 1
+            count = self.files_written
+        if count > self.limits.max_files:
             raise LimitHit("max_files", f"more than {self.limits.max_files} entries extracted")
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from iotbaseline.errors import record_exception
 from iotbaseline.extract.carve import CarveResult, Tree, carve_image
 from iotbaseline.extract.decrypt.stage import decrypt_input, explain_opaque
+from iotbaseline.extract.early import EarlyLeftovers
 from iotbaseline.extract.flat import FlatImageError, convert_flat, sniff_flat
 from iotbaseline.extract.leftovers import (
     REGION_DIR,
@@ -182,8 +183,9 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
         fast_dir = work_dir / (source.name + ".extract")
         data = source.read_bytes()
         budget = Budget(limits, size)
+        early = EarlyLeftovers(data, work_dir, limits, size, budget)
         try:
-            carved = carve_image(data, source.name, fast_dir, work_dir, budget)
+            carved = carve_image(data, source.name, fast_dir, work_dir, budget, early.on_tree)
         except Exception as exc:  # noqa: BLE001 - a parser bug on hostile bytes: unblob's turn
             result.errors.append(record_exception("carve", exc, part=source.name)
                                  .as_extraction_error())
@@ -195,11 +197,12 @@ def _image_input(source: Path, work_dir: Path, limits: Limits, result: Extractio
             trees = carved.trees
             if not result.limits_hit:
                 partitions = _leftovers(source.name, data, carved, work_dir, limits, result,
-                                        say, budget.bytes_written)
+                                        say, budget, early)
         else:
             shutil.rmtree(fast_dir, ignore_errors=True)
             result.errors += [e for e in carved.errors if e.stage == "limits"]
             result.limits_hit += carved.limits_hit
+        early.discard()  # started but not used (a bound was reached): as if it never ran
     if not trees and not result.limits_hit:
         say("carving with unblob")
         run, tree = _unblob([source], work_dir, limits, result)
@@ -233,15 +236,23 @@ def _record_uncovered(name: str, size: int, result: ExtractionResult) -> None:
 
 
 def _leftovers(name: str, data: bytes, carved: CarveResult, work_dir: Path, limits: Limits,
-               result: ExtractionResult, say: Progress, written: int) -> list[Partition]:
-    """Hand the fast path's unidentified regions to unblob (see ``leftovers``)."""
+               result: ExtractionResult, say: Progress, budget: Budget,
+               early: EarlyLeftovers) -> list[Partition]:
+    """Hand the fast path's unidentified regions to unblob (see ``leftovers``); the run
+    ``early`` started while the fast path was still extracting is used when it carved
+    exactly these regions."""
     regions = carvable_regions(result.chunks)
     if not regions:
         return []
     say(f"carving {len(regions)} leftover region(s) with unblob")
-    files = write_regions(data, regions, work_dir)
+    started = early.take(regions)
+    if started is None:
+        files = write_regions(data, regions, work_dir)
+        run = run_unblob(files, work_dir, limits, result.input_size or 0, budget.bytes_written)
+    else:
+        run, files = started
     try:
-        run, tree = _unblob(files, work_dir, limits, result, written)
+        tree = _take_unblob(run, files, result)
         result.chunks, partitions = merge_region_run(name, data, result.chunks, regions, files, run,
                                                      work_dir, carved.headers)
     finally:
@@ -252,15 +263,19 @@ def _leftovers(name: str, data: bytes, carved: CarveResult, work_dir: Path, limi
     return partitions
 
 
-def _unblob(sources: list[Path], work_dir: Path, limits: Limits, result: ExtractionResult,
-            already_written: int = 0) -> tuple[UnblobRun, Tree | None]:
+def _unblob(sources: list[Path], work_dir: Path, limits: Limits,
+            result: ExtractionResult) -> tuple[UnblobRun, Tree | None]:
     """One bounded unblob run; its errors and bounds go to ``result``, its chunks are
     returned with the sanitised tree (modes from the image where our extractors ran)."""
-    run = run_unblob(sources, work_dir, limits, result.input_size or 0, already_written)
+    run = run_unblob(sources, work_dir, limits, result.input_size or 0)
+    return run, _take_unblob(run, sources, result)
+
+
+def _take_unblob(run: UnblobRun, sources: list[Path], result: ExtractionResult) -> Tree | None:
     result.errors += run.errors
     result.limits_hit += [hit for hit in run.limits_hit if hit not in result.limits_hit]
     if not run.extract_root.is_dir():
-        return run, None
+        return None
     report = sanitize_tree(run.extract_root)
     for problem in report.problems:
         result.errors.append(ExtractionError(stage="safety", message=problem))
@@ -273,7 +288,7 @@ def _unblob(sources: list[Path], work_dir: Path, limits: Limits, result: Extract
         for path, entry in sidecar.get("entries", {}).items():
             key = prefix if path == "/" else prefix + path
             manifest.entries[key] = ModeEntry.from_json(entry)
-    return run, Tree(run.extract_root, [sources[0].name], manifest)
+    return Tree(run.extract_root, [sources[0].name], manifest)
 
 
 # ---- roots ------------------------------------------------------------------------------

@@ -15,12 +15,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from iotbaseline.errors import log_debug, one_line
+from iotbaseline.errors import debug_enabled, log_debug, one_line
 from iotbaseline.extract.limits import Limits
 from iotbaseline.extract.sandbox import (
     PreExec,
@@ -68,8 +70,15 @@ def _usage(top: Path) -> tuple[int, int]:
 
 
 def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_size: int,
-               already_written: int = 0) -> UnblobRun:
-    """unblob on ``source`` (or on each of several files, in one worker and one report)."""
+               already_written: int | Callable[[], int] = 0, stop: threading.Event | None = None,
+               on_usage: Callable[[int], None] | None = None) -> UnblobRun:
+    """unblob on ``source`` (or on each of several files, in one worker and one report).
+
+    ``already_written`` is what other stages wrote, or a function giving it while they are
+    still writing; ``on_usage`` is told the worker's output size at every poll (so those stages
+    count it too); setting ``stop`` ends the worker (its result is then to be discarded)."""
+    others: Callable[[], int] = (already_written if callable(already_written)
+                                 else lambda: already_written)
     sources = source if isinstance(source, list) else [source]
     source = sources[0]
     extract_root = work_dir / "unblob"
@@ -86,9 +95,10 @@ def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_
         "max_depth": limits.max_depth,
         "timeout": limits.extractor_timeout_s,
         "processes": max(1, min(os.cpu_count() or 1, 4)),
+        "debug": debug_enabled(),
     }
     byte_bound, byte_name = limits.byte_budget(input_size)
-    remaining = max(byte_bound - already_written, 1)
+    remaining = max(byte_bound - others(), 1)
     env = worker_env(dict(os.environ), work_dir)
     env[MODES_DIR_ENV] = str(modes_dir)
     # our extractors inside the worker count against what is left of the whole budget
@@ -114,7 +124,17 @@ def run_unblob(source: Path | list[Path], work_dir: Path, limits: Limits, input_
         t0 = time.monotonic()
         written, entries = _usage(extract_root)
         interval = max(POLL_MIN_S, min(POLL_MAX_S, (time.monotonic() - t0) * 5))
-        if written + already_written >= byte_bound:  # a file at the FSIZE cap counts too
+        if on_usage is not None:
+            on_usage(written)
+        if stop is not None and stop.is_set():
+            _stop(proc)
+            if proc.stderr:
+                proc.stderr.close()
+            shutil.rmtree(private_tmp(work_dir), ignore_errors=True)
+            run.errors.append(ExtractionError(stage="carve", path=source.name,
+                                              message="unblob stopped: its result is not used"))
+            return run
+        if written + others() >= byte_bound:  # a file at the FSIZE cap counts too
             stopped = byte_name
             message = f"unblob output exceeded {byte_bound} bytes ({byte_name}); stopped"
         elif entries > limits.max_files:

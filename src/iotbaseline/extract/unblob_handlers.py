@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import struct
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -25,6 +26,7 @@ from unblob.handlers.archive import sevenzip as unblob_7z
 from unblob.handlers.archive import tar as unblob_tar
 from unblob.handlers.archive import zip as unblob_zip
 from unblob.handlers.filesystem import cramfs as unblob_cramfs
+from unblob.handlers.filesystem import jffs2 as unblob_jffs2
 from unblob.handlers.filesystem import squashfs as unblob_squashfs
 from unblob.handlers.filesystem import yaffs as unblob_yaffs
 from unblob.models import (
@@ -53,6 +55,12 @@ from iotbaseline.extract.squashfs.reader import SquashfsError
 from iotbaseline.extract.tar import extract_tar
 from iotbaseline.extract.unblob_backend import LIMITS_ENV, MODES_DIR_ENV
 from iotbaseline.extract.zip import extract_zip
+
+
+# unblob's JFFS2 command, run through ``formats/jefferson_tool.py`` (jefferson, same output);
+# as a script in isolated mode (-I): no import of this package (1 s), no script dir on sys.path
+JEFFERSON = Command(sys.executable, "-I", str(Path(__file__).parent / "formats" / "jefferson_tool.py"),
+                    "-v", "-f", "-d", "{outdir}", "{inpath}")
 
 
 def _limits() -> Limits:
@@ -328,5 +336,7 @@ def build_handlers() -> Handlers:
             handler = _with_extractor(handler, SevenZipExactLinks("-p"))
         elif handler is unblob_zip.ZIPHandler:
             handler = _with_extractor(handler, PyArchiveExtractor("zip"))
+        elif handler in (unblob_jffs2.JFFS2NewHandler, unblob_jffs2.JFFS2OldHandler):
+            handler = _with_extractor(handler, JEFFERSON)  # same tool, linear node scan
         ours.append(handler)
     return tuple(ours)
