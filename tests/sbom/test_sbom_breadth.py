@@ -210,7 +210,8 @@ def test_vxworks_image_without_root_file_system(corpus: Path, tmp_path: Path) ->
     # here with Python's lzma (the reference decoder). GROUND_TRUTH item 1 names GoAhead-Webs.
     # Read by hand in the decompressed image: "AES part of OpenSSL 0.9.8 05 Jul 2005" at
     # 0x6b892c (26 times) and the SSH ident "SSH-2.0-OpenSSH_3.4p1.RL" at 0x801c45 — GROUND_TRUTH
-    # item 5 calls these versions unidentifiable; the strings say otherwise.
+    # item 5 calls these versions unidentifiable; the strings say otherwise. The OS itself:
+    # "VxWorks\0" "5.5.1\0" "VxWorks5.5.1\0" at 0x94c8 (GROUND_TRUTH item 1: VxWorks 5.5.1).
     import lzma
 
     data = (corpus / "linksys-srw2024-vxworks" / "test.ros").read_bytes()
@@ -222,7 +223,9 @@ def test_vxworks_image_without_root_file_system(corpus: Path, tmp_path: Path) ->
     blob.write_bytes(image)
     comps = identify_components(FileIndex(Inventory()), extra_blobs=[blob])
     got = {(c.name, c.version): c for c in comps}
-    assert set(got) == {("goahead", None), ("openssl", "0.9.8"), ("openssh", "3.4p1")}
+    assert set(got) == {("goahead", None), ("openssl", "0.9.8"), ("openssh", "3.4p1"),
+                        ("vxworks", "5.5.1")}
+    assert got[("vxworks", "5.5.1")].cpe == "cpe:2.3:o:windriver:vxworks:5.5.1:*:*:*:*:*:*:*"
     assert got[("openssl", "0.9.8")].evidence[0].match.endswith("@0x6b892c")
     assert got[("goahead", None)].evidence[0].method == "markers:goahead"
 
