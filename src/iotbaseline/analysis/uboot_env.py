@@ -133,7 +133,15 @@ def _size(text: str) -> int | None:
     match = _SIZE.match(text)
     if not match:
         return None
-    number = int(match[1], 0)
+    digits = match[1]
+    if digits.lower().startswith("0x"):
+        number = int(digits, 16)
+    elif digits.startswith("0") and len(digits) > 1:
+        # the kernel's memparse reads a leading 0 as octal ("096": not octal, taken as decimal
+        # rather than crashing; found by fuzzing)
+        number = int(digits, 8) if set(digits) <= set("01234567") else int(digits, 10)
+    else:
+        number = int(digits, 10)
     return number * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[match[2].lower()]
 
 

@@ -58,12 +58,20 @@ def is_osv_record(obj: Any) -> bool:
         "affected" in obj or "schema_version" in obj or "aliases" in obj)
 
 
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list field; anything else in a hostile or broken feed is ignored
+    (non-list fields and non-object items crashed the import; found by fuzzing)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def row_from_osv(record: dict[str, Any]) -> OsvRow:
     affected = record.get("affected") or []
     packages: set[tuple[str, str]] = set()
     purls: set[str] = set()
-    for item in affected:
+    for item in _dicts(affected):
         package = item.get("package") or {}
+        if not isinstance(package, dict):
+            continue
         name = str(package.get("name", "")).lower()
         if name:
             packages.add((ecosystem_family(str(package.get("ecosystem", ""))), name))
@@ -71,7 +79,7 @@ def row_from_osv(record: dict[str, Any]) -> OsvRow:
         if purl:
             purls.add(purl_base(str(purl)))
     metrics: dict[str, list[dict[str, Any]]] = {}
-    for sev in record.get("severity") or []:
+    for sev in _dicts(record.get("severity")):
         vector = str(sev.get("score", ""))
         kind = str(sev.get("type", ""))
         if kind == "CVSS_V4" or vector.startswith("CVSS:4"):
@@ -89,7 +97,9 @@ def row_from_osv(record: dict[str, Any]) -> OsvRow:
             "source": "osv", "type": "Secondary",
             "cvssData": {"version": version, "vectorString": vector, "baseScore": score,
                          "baseSeverity": severity}})
-    cwes = (record.get("database_specific") or {}).get("cwe_ids") or []
+    specific = record.get("database_specific")
+    cwes = (specific.get("cwe_ids") or [] if isinstance(specific, dict) else [])
+    cwes = cwes if isinstance(cwes, list) else []
     description = str(record.get("summary") or record.get("details") or "")
     return OsvRow(
         id=str(record["id"]),
@@ -99,8 +109,8 @@ def row_from_osv(record: dict[str, Any]) -> OsvRow:
         descriptions=_ENCODE([{"lang": "en", "value": description}]),
         metrics=_ENCODE(metrics),
         weaknesses=_ENCODE([{"description": [{"lang": "en", "value": str(c)} for c in cwes]}]),
-        refs=_ENCODE([{"url": str(r.get("url", ""))} for r in record.get("references") or []]),
-        aliases=_ENCODE([str(a) for a in record.get("aliases") or []]),
+        refs=_ENCODE([{"url": str(r.get("url", ""))} for r in _dicts(record.get("references"))]),
+        aliases=_ENCODE([str(a) for a in (record.get("aliases") if isinstance(record.get("aliases"), list) else [])]),
         affected=_ENCODE(affected),
         packages=tuple(sorted(packages)),
         purls=tuple(sorted(purls)),
@@ -151,8 +161,10 @@ def affected_match(affected: list[dict[str, Any]], names: set[str], purl: str | 
                    version: str) -> str | None:
     """Why ``version`` of a component with these names/purl is affected, or None."""
     key = version_key(version)
-    for item in affected:
+    for item in _dicts(affected):
         package = item.get("package") or {}
+        if not isinstance(package, dict):
+            continue
         eco = ecosystem_family(str(package.get("ecosystem", "")))
         pname = str(package.get("name", "")).lower()
         ppurl = package.get("purl")

@@ -20,8 +20,10 @@ import msgspec
 
 try:
     from isal import igzip as _fast_gzip
+    from isal.isal_zlib import IsalError as _IsalError
 except ImportError:  # pragma: no cover - isal is a declared dependency; stdlib fallback
     _fast_gzip = None  # type: ignore[assignment]
+    _IsalError = OSError  # type: ignore[assignment,misc]
 
 Kind = Literal["nvd-feed", "nvd-lines", "osv", "osv-zip", "kev"]
 MAX_DECOMPRESSED = 1024 * 1024 * 1024  # a year's feed is ~35 MB; refuse gzip bombs
@@ -47,7 +49,7 @@ def read_bytes(path: Path) -> bytes:
     try:
         with opener(fileobj=io.BytesIO(raw)) as fh:
             data: bytes = fh.read(MAX_DECOMPRESSED + 1)  # bounded: no gzip bomb
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, _IsalError) as exc:  # isal's own error: found by fuzzing
         raise VulnDataError(f"{path}: corrupt gzip data ({exc})") from exc
     if len(data) > MAX_DECOMPRESSED:
         raise VulnDataError(f"{path}: decompresses to more than {MAX_DECOMPRESSED} bytes")

@@ -65,6 +65,22 @@ def problems(cert: x509.Certificate, now: dt.datetime) -> list[CertProblem]:
     return out
 
 
+def _readable(cert: x509.Certificate) -> bool:
+    """cryptography parses most fields lazily: a malformed version, name or extension only raises
+    when read (found by fuzzing). A certificate whose fields cannot be read is skipped."""
+    from cryptography import x509
+
+    try:
+        cert.version, cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        cert.signature_hash_algorithm, cert.not_valid_after_utc, list(cert.extensions)
+    except (ValueError, KeyError, TypeError, x509.InvalidVersion):
+        return False
+    except Exception as exc:  # noqa: BLE001 - e.g. UnsupportedAlgorithm: the fields above are fine
+        from cryptography.exceptions import UnsupportedAlgorithm
+        return isinstance(exc, UnsupportedAlgorithm)
+    return True
+
+
 def _certs(ctx: CheckContext) -> list[tuple[str, str, int | None, x509.Certificate]]:
     from cryptography import x509
 
@@ -75,18 +91,21 @@ def _certs(ctx: CheckContext) -> list[tuple[str, str, int | None, x509.Certifica
         for m in PEM_CERT.finditer(tf.text):
             try:
                 cert = x509.load_pem_x509_certificate(m.group(0).encode())
-            except ValueError:
+            except (ValueError, x509.InvalidVersion):
                 continue
-            found.append((tf.path, tf.root, tf.line_number(m.start()), cert))
+            if _readable(cert):
+                found.append((tf.path, tf.root, tf.line_number(m.start()), cert))
     for entry in ctx.index.iter():
         if entry.kind in ("data", "certificate") and posixpath.basename(entry.path).lower().endswith(
                 DER_SUFFIXES) and 0 < entry.size < 64 * 1024 and not TRUST_STORE.search(entry.path):
             data = ctx.index.read_bytes(entry)
             if data and data.startswith(b"\x30\x82"):
                 try:
-                    found.append((entry.path, entry.root, None, x509.load_der_x509_certificate(data)))
-                except ValueError:
-                    pass
+                    cert = x509.load_der_x509_certificate(data)
+                except (ValueError, x509.InvalidVersion):
+                    continue
+                if _readable(cert):
+                    found.append((entry.path, entry.root, None, cert))
     return found
 
 
